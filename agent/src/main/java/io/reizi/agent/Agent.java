@@ -1,0 +1,73 @@
+package io.reizi.agent;
+
+import io.reizi.agent.mqtt.AgentLink;
+import io.reizi.ota.bank.StateStore;
+import io.reizi.ota.bank.SymlinkBanks;
+import io.reizi.ota.crypto.TrustedKeys;
+import java.nio.file.Files;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** The daemon: trust, banks and state from disk, the update state machine, its MQTT link and its timer. */
+public final class Agent implements AutoCloseable {
+    private static final long TICK_MS = 100;
+    private final AgentConfig config;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private AgentLink link;
+    private Updater updater;
+    private ScheduledExecutorService timer;
+
+    public Agent(AgentConfig config) {
+        this.config = config;
+    }
+
+    /** Starts everything and returns once connected and subscribed (READY). */
+    public void start() throws Exception {
+        long t0 = System.nanoTime();
+        Log.info("reizi agent " + config.id() + " starting; broker " + config.broker() + ", data dir "
+                + config.dataDir() + (config.groups().isEmpty() ? "" : ", groups " + config.groups()));
+        Files.createDirectories(config.dataDir());
+        TrustedKeys trust = TrustedKeys.load(config.trustDir());
+        Log.info(trust.keys().size() + " trusted key(s) from " + config.trustDir());
+        link = new AgentLink(config);
+        updater = new Updater(config, trust, new SymlinkBanks(config.dataDir()),
+                new StateStore(config.dataDir().resolve("state.json")), link);
+        updater.start();
+        link.connect(updater);
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "reizi-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        Log.info("READY in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    private void tick() {
+        try {
+            updater.tick();
+        } catch (RuntimeException e) {
+            Log.error("timer tick failed", e);
+        }
+    }
+
+    public Updater updater() {
+        return updater;
+    }
+
+    /** Blocks until {@link #close()}. */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    @Override
+    public void close() {
+        if (timer != null) timer.shutdownNow();
+        if (updater != null) updater.shutdown();
+        if (link != null) link.close();
+        Log.info("agent stopped");
+        stopped.countDown();
+    }
+}

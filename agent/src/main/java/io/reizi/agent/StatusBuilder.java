@@ -1,0 +1,84 @@
+package io.reizi.agent;
+
+import io.reizi.ota.bank.DeviceState;
+import io.reizi.ota.bank.Release;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.Manifest;
+import io.reizi.ota.wire.ManifestCodec;
+import io.reizi.ota.wire.OtaState;
+import java.util.List;
+
+/** Assembles a {@link Status}: the device part always, the release and progress parts when they apply. */
+final class StatusBuilder {
+    private final String id;
+    private final OtaState state;
+    private final DeviceState device;
+    private String fw;
+    private Long ver;
+    private String label;
+    private Integer received;
+    private Integer count;
+    private Long bytes;
+    private Double progress;
+    private Long rateBps;
+    private List<int[]> need;
+    private String error;
+    private String detail;
+
+    StatusBuilder(String id, OtaState state, DeviceState device) {
+        this.id = id;
+        this.state = state;
+        this.device = device;
+    }
+
+    StatusBuilder release(Manifest m) {
+        fw = m.fw();
+        ver = m.ver();
+        label = m.label().orElse(null);
+        return this;
+    }
+
+    StatusBuilder release(Release r) {
+        fw = r.fw();
+        ver = r.ver();
+        label = r.label();
+        return this;
+    }
+
+    StatusBuilder release(ManifestCodec.Identity i) {
+        fw = i.fw().orElse(null);
+        ver = i.ver().orElse(null);
+        label = i.label().orElse(null);
+        return this;
+    }
+
+    StatusBuilder progress(int received, int count, long bytes, double progress, long rateBps) {
+        this.received = received;
+        this.count = count;
+        this.bytes = bytes;
+        this.progress = progress;
+        this.rateBps = rateBps;
+        return this;
+    }
+
+    StatusBuilder need(List<int[]> need) {
+        this.need = need;
+        return this;
+    }
+
+    StatusBuilder error(ErrorCode code, String detail) {
+        this.error = code == null ? null : code.wire();
+        this.detail = detail;
+        return this;
+    }
+
+    StatusBuilder detail(String detail) {
+        this.detail = detail;
+        return this;
+    }
+
+    Status build() {
+        return new Status(id, state.wire(), fw, ver, label, received, count, bytes, progress, rateBps, need,
+                device.active().wire(), device.activeVer(), error, detail, System.currentTimeMillis());
+    }
+}

@@ -1,0 +1,468 @@
+package io.reizi.agent;
+
+import io.reizi.ota.bank.BankBackend;
+import io.reizi.ota.bank.DeviceState;
+import io.reizi.ota.bank.Release;
+import io.reizi.ota.bank.Staging;
+import io.reizi.ota.bank.StateStore;
+import io.reizi.ota.crypto.CoseSign1;
+import io.reizi.ota.crypto.TrustedKeys;
+import io.reizi.ota.transfer.Transfer;
+import io.reizi.ota.wire.Chunk;
+import io.reizi.ota.wire.ChunkCodec;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.Manifest;
+import io.reizi.ota.wire.ManifestCodec;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Refusal;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The device's update state machine: manifests in, chunks in, statuses out, banks switched.
+ * Every entry point is synchronized; MQTT callbacks and the timer tick take turns. The transfer
+ * bookkeeping is {@link Transfer}; this class does the I/O around it.
+ */
+public final class Updater {
+    /** Where statuses go (the MQTT link; a list in tests). */
+    public interface StatusSink {
+        void publish(Status status);
+    }
+
+    /** A download in progress and its timers (nanoTime). */
+    private static final class Download {
+        final Manifest manifest;
+        final byte[] manifestPayload;
+        final String topic;
+        final Transfer transfer;
+        final Staging staging;
+        int unsynced;
+        long firstUnsyncedAt;
+        long lastActivityAt;
+        long sessionStartAt = -1;
+        long sessionBytes;
+        List<Transfer.Range> lastNeed = List.of();
+
+        Download(Manifest manifest, byte[] payload, String topic, Transfer transfer, Staging staging, long now) {
+            this.manifest = manifest;
+            this.manifestPayload = payload;
+            this.topic = topic;
+            this.transfer = transfer;
+            this.staging = staging;
+            this.lastActivityAt = now;
+        }
+    }
+
+    private final AgentConfig config;
+    private final TrustedKeys trust;
+    private final BankBackend banks;
+    private final StateStore store;
+    private final StatusSink sink;
+    private DeviceState state;
+    private Download download;
+    private Status lastStatus;
+    private long lastStatusAt;
+
+    public Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, StatusSink sink) {
+        this.config = config;
+        this.trust = trust;
+        this.banks = banks;
+        this.store = store;
+        this.sink = sink;
+    }
+
+    /** Loads the state, repairs the bank pointer, handles a restart in trial, and resumes a download. */
+    public synchronized void start() throws IOException {
+        state = store.load();
+        if (banks.pointedAt() != state.active()) {
+            Log.warn("bank pointer disagrees with the state file; pointing it at bank " + state.active().wire());
+            banks.activate(state.active());
+        }
+        Log.info("active bank " + state.active().wire() + " ver=" + state.activeVer()
+                + (state.trial() ? " (on trial)" : ""));
+        if (state.trial()) {
+            restartInTrial();
+            return;
+        }
+        resumeLeftover();
+        if (download == null) publish(base(OtaState.IDLE).build());
+    }
+
+    public synchronized DeviceState deviceState() {
+        return state;
+    }
+
+    public synchronized Status lastStatus() {
+        return lastStatus;
+    }
+
+    /** After every (re)connect: say where we are; while downloading, that is the current need. */
+    public synchronized void onConnected() {
+        if (download != null) publishNeed();
+        else if (lastStatus != null) publish(lastStatus.withTs(System.currentTimeMillis()));
+    }
+
+    public synchronized void onManifest(String topic, byte[] payload) {
+        if (payload.length == 0) {
+            if (download != null && download.topic.equals(topic)) {
+                Log.info("manifest on " + topic + " cleared: cancelling download of ver=" + download.manifest.ver());
+                abandonDownload();
+                publish(base(OtaState.IDLE).detail("manifest withdrawn by the publisher").build());
+            }
+            return;
+        }
+        CoseSign1.Envelope envelope;
+        Manifest manifest;
+        try {
+            envelope = CoseSign1.decode(payload);
+            trust.verify(envelope);
+            manifest = ManifestCodec.decode(envelope.payload());
+        } catch (Refusal r) {
+            refuse(identify(payload), r);
+            return;
+        }
+        if (download != null && Arrays.equals(envelope.payload(), download.manifestPayload)) {
+            Log.info("manifest ver=" + manifest.ver() + " again: answering with the current need");
+            publishNeed();
+            return;
+        }
+        Optional<Release> active = state.activeRelease();
+        if (active.isPresent() && !state.trial() && active.get().ver() == manifest.ver()
+                && active.get().hash().equals(manifest.hash())) {
+            Log.info("manifest ver=" + manifest.ver() + " is the active, committed release");
+            publish(base(OtaState.COMMITTED).release(manifest).build());
+            return;
+        }
+        try {
+            checkPolicy(manifest);
+            accept(topic, payload, envelope.payload(), manifest);
+        } catch (Refusal r) {
+            refuse(identity(manifest), r);
+        } catch (IOException e) {
+            failDownload(manifest, null, "cannot prepare bank " + state.inactive().wire() + ": " + e.getMessage());
+        }
+    }
+
+    public synchronized void onChunk(byte[] payload) {
+        if (download == null) return;
+        Chunk chunk;
+        try {
+            chunk = ChunkCodec.decode(payload);
+        } catch (Refusal r) {
+            Log.warn("chunk rejected: " + r.getMessage());
+            return;
+        }
+        Download d = download;
+        long now = System.nanoTime();
+        switch (d.transfer.check(chunk)) {
+            case Transfer.Verdict.Accept a -> {
+                try {
+                    d.staging.write(a.offset(), a.data());
+                } catch (IOException e) {
+                    failDownload(d.manifest, ErrorCode.NO_SPACE, "cannot write chunk " + a.seq() + ": " + e.getMessage());
+                    return;
+                }
+                d.transfer.markReceived(a.seq());
+                if (d.unsynced++ == 0) d.firstUnsyncedAt = now;
+                if (d.sessionStartAt < 0) d.sessionStartAt = now;
+                d.sessionBytes += a.data().length;
+                d.lastActivityAt = now;
+                if (d.unsynced >= config.syncChunks()) sync(d);
+            }
+            case Transfer.Verdict.Duplicate dup -> d.lastActivityAt = now;
+            case Transfer.Verdict.OtherRelease other -> {
+                return;
+            }
+            case Transfer.Verdict.Reject r -> {
+                Log.warn("chunk rejected for ver=" + d.manifest.ver() + ": " + r.reason());
+                return;
+            }
+        }
+        if (d.transfer.complete()) {
+            finish(d);
+        } else if (chunk.seq() == d.manifest.count() - 1 || d.transfer.covers(d.lastNeed)) {
+            publishNeed();
+        }
+    }
+
+    /** The timer: batched fsync, stall re-requests, periodic progress. */
+    public synchronized void tick() {
+        Download d = download;
+        if (d == null) return;
+        long now = System.nanoTime();
+        if (d.unsynced > 0 && now - d.firstUnsyncedAt >= config.syncInterval().toNanos()) sync(d);
+        if (download != d) return;
+        if (now - d.lastActivityAt >= config.stallInterval().toNanos()) {
+            Log.info("no chunk for " + config.stallInterval().toMillis() + " ms; asking again");
+            publishNeed();
+        } else if (now - lastStatusAt >= config.statusInterval().toNanos()) {
+            publish(progress(d, OtaState.DOWNLOADING).build());
+        }
+    }
+
+    /** Makes received data durable before the process ends. */
+    public synchronized void shutdown() {
+        if (download != null) {
+            sync(download);
+            try {
+                download.staging.close();
+            } catch (IOException e) {
+                Log.warn("closing staging: " + e.getMessage());
+            }
+        }
+    }
+
+    private void checkPolicy(Manifest m) throws Refusal, IOException {
+        if (m.kind() != Kind.IMAGE) {
+            throw new Refusal(ErrorCode.MALFORMED, "kind '" + m.kind().wire()
+                    + "' needs the light runtime, which this agent does not host yet; only 'image' is installed");
+        }
+        if (m.expires().isPresent() && System.currentTimeMillis() / 1000 > m.expires().get()) {
+            throw new Refusal(ErrorCode.EXPIRED, "manifest expired at " + m.expires().get());
+        }
+        if (m.hw().isPresent() && (config.hw().isEmpty() || !m.hw().get().contains(config.hw().get()))) {
+            throw new Refusal(ErrorCode.HW_MISMATCH, "device hw '" + config.hw().orElse("(none)")
+                    + "' is not in " + m.hw().get());
+        }
+        if (state.wasRolledBack(m.ver())) {
+            throw new Refusal(ErrorCode.ROLLBACK_REFUSED, "ver " + m.ver() + " was rolled back on this device");
+        }
+        if (!config.allowDowngrade() && m.ver() <= state.activeVer()) {
+            throw new Refusal(ErrorCode.ROLLBACK_REFUSED, "ver " + m.ver() + " is not newer than the active ver "
+                    + state.activeVer());
+        }
+        if (m.size() > config.maxImageSize()) {
+            throw new Refusal(ErrorCode.TOO_LARGE, "size " + m.size() + " is over the maximum " + config.maxImageSize());
+        }
+        long capacity = banks.capacity(state.inactive());
+        if (m.size() > capacity) {
+            throw new Refusal(ErrorCode.NO_SPACE, "size " + m.size() + " is over the " + capacity
+                    + " bytes bank " + state.inactive().wire() + " can take");
+        }
+    }
+
+    private void accept(String topic, byte[] cose, byte[] manifestPayload, Manifest m) throws IOException {
+        if (download != null) {
+            Log.info("abandoning download of ver=" + download.manifest.ver() + " for ver=" + m.ver());
+            download.staging.close();
+            download = null;
+        }
+        state = state.clearInactive();
+        store.save(state);
+        Path dir = banks.bankDir(state.inactive());
+        Staging staging = Staging.start(dir, cose, m.count());
+        download = new Download(m, manifestPayload, topic, new Transfer(m, new java.util.BitSet()), staging,
+                System.nanoTime());
+        Log.info("manifest accepted: fw=" + m.fw() + " ver=" + m.ver() + " size=" + m.size() + " chunks="
+                + m.count() + "x" + m.chunk() + " into bank " + state.inactive().wire());
+        publishNeed();
+    }
+
+    private void resumeLeftover() throws IOException {
+        Path dir = banks.bankDir(state.inactive());
+        Optional<Staging.Leftover> leftover = Staging.leftover(dir);
+        if (leftover.isEmpty()) return;
+        try {
+            CoseSign1.Envelope env = CoseSign1.decode(leftover.get().cose());
+            trust.verify(env);
+            Manifest m = ManifestCodec.decode(env.payload());
+            Transfer t = new Transfer(m, leftover.get().durable());
+            download = new Download(m, env.payload(), config.manifestTopic(config.id()), t,
+                    Staging.resume(dir, m.count()), System.nanoTime());
+            Log.info("resuming download of ver=" + m.ver() + ": " + t.receivedCount() + "/" + m.count()
+                    + " chunks already on disk");
+            publish(progress(download, OtaState.DOWNLOADING).need(Status.wire(t.need())).build());
+        } catch (Refusal r) {
+            Log.warn("dropping leftover download: " + r.getMessage());
+            Staging.discard(dir);
+        }
+    }
+
+    private void sync(Download d) {
+        try {
+            d.staging.sync(d.transfer.receivedSet());
+            d.unsynced = 0;
+        } catch (IOException e) {
+            failDownload(d.manifest, null, "cannot sync the staged image: " + e.getMessage());
+        }
+    }
+
+    private void finish(Download d) {
+        sync(d);
+        if (download != d) return;
+        Manifest m = d.manifest;
+        Log.info("all " + m.count() + " chunks of ver=" + m.ver() + " received; verifying");
+        publish(progress(d, OtaState.VERIFYING).build());
+        download = null;
+        Path dir = banks.bankDir(state.inactive());
+        try {
+            String actual = d.staging.hash(m.size());
+            if (!actual.equals(m.hash())) {
+                d.staging.close();
+                Staging.discard(dir);
+                refuse(identity(m), new Refusal(ErrorCode.IMAGE_HASH_MISMATCH,
+                        "image is " + actual + ", the manifest says " + m.hash()));
+                return;
+            }
+            d.staging.promote();
+        } catch (IOException e) {
+            failDownload(m, null, "cannot verify the staged image: " + e.getMessage());
+            return;
+        }
+        publish(base(OtaState.STAGED).release(m).build());
+        switchTo(Release.of(m));
+    }
+
+    private void switchTo(Release release) {
+        DeviceState before = state;
+        publish(base(OtaState.SWITCHING).release(release).build());
+        try {
+            DeviceState after = before.switchTo(release);
+            store.save(after);
+            state = after;
+            banks.activate(after.active());
+        } catch (IOException e) {
+            Log.error("switch to bank " + before.inactive().wire() + " failed: " + e.getMessage());
+            try {
+                store.save(before);
+                banks.activate(before.active());
+            } catch (IOException again) {
+                Log.error("restoring bank " + before.active().wire() + " failed too: " + again.getMessage());
+            }
+            state = before;
+            publish(base(OtaState.FAILED).release(release).error(ErrorCode.SWITCH_FAILED, e.getMessage()).build());
+            return;
+        }
+        Log.info("switched to bank " + state.active().wire() + " ver=" + release.ver() + "; trial starts");
+        runTrial();
+    }
+
+    private void restartInTrial() throws IOException {
+        state = state.countTrialRestart();
+        store.save(state);
+        Release release = state.activeRelease().orElseThrow();
+        if (state.trialRestarts() > config.maxTrialRestarts()) {
+            rollBack("restarted " + state.trialRestarts() + " times during the trial of ver=" + release.ver()
+                    + " (limit " + config.maxTrialRestarts() + ")");
+        } else {
+            Log.info("restarted during the trial of ver=" + release.ver() + " (" + state.trialRestarts() + " of "
+                    + config.maxTrialRestarts() + " allowed); trying again");
+            runTrial();
+        }
+    }
+
+    private void runTrial() {
+        Release release = state.activeRelease().orElseThrow();
+        publish(base(OtaState.TRIAL).release(release).build());
+        if (config.healthCmd().isPresent()) {
+            Path image = banks.bankDir(state.active()).resolve(Staging.IMAGE);
+            HealthCheck.Result result = HealthCheck.run(config.healthCmd().get(), config.trialWindow(), Map.of(
+                    "REIZI_IMAGE", image.toString(),
+                    "REIZI_VER", Long.toString(release.ver()),
+                    "REIZI_BANK", state.active().wire()));
+            Log.info("trial of ver=" + release.ver() + ": " + result.detail());
+            if (!result.healthy()) {
+                rollBack(result.detail());
+                return;
+            }
+        }
+        try {
+            state = state.commit();
+            store.save(state);
+        } catch (IOException e) {
+            Log.error("cannot record the commit of ver=" + release.ver() + ": " + e.getMessage());
+            return;
+        }
+        Log.info("committed ver=" + release.ver() + " in bank " + state.active().wire());
+        publish(base(OtaState.COMMITTED).release(release).build());
+    }
+
+    private void rollBack(String why) {
+        Release failed = state.activeRelease().orElseThrow();
+        DeviceState after = state.rollBack();
+        try {
+            store.save(after);
+            banks.activate(after.active());
+        } catch (IOException e) {
+            Log.error("rollback to bank " + after.active().wire() + " failed: " + e.getMessage());
+        }
+        state = after;
+        Log.warn("rolled back ver=" + failed.ver() + " to bank " + state.active().wire() + ": " + why);
+        publish(base(OtaState.ROLLED_BACK).release(failed).error(ErrorCode.HEALTH_CHECK_FAILED, why).build());
+    }
+
+    private void refuse(ManifestCodec.Identity release, Refusal r) {
+        Log.warn("manifest" + release.ver().map(v -> " ver=" + v).orElse("") + " refused: " + r.code().wire()
+                + ": " + r.getMessage());
+        publish(base(OtaState.FAILED).release(release).error(r.code(), r.getMessage()).build());
+        if (download != null) publishNeed();
+    }
+
+    private static ManifestCodec.Identity identity(Manifest m) {
+        return new ManifestCodec.Identity(Optional.of(m.fw()), Optional.of(m.ver()), m.label());
+    }
+
+    /** Names the release of a manifest that failed before it could be trusted (best effort). */
+    private static ManifestCodec.Identity identify(byte[] cose) {
+        try {
+            return ManifestCodec.identify(CoseSign1.decode(cose).payload());
+        } catch (Refusal notCose) {
+            return new ManifestCodec.Identity(Optional.empty(), Optional.empty(), Optional.empty());
+        }
+    }
+
+    private void failDownload(Manifest m, ErrorCode code, String detail) {
+        Log.error("download of ver=" + m.ver() + " failed: " + detail);
+        abandonDownload();
+        publish(base(OtaState.FAILED).release(m).error(code, detail).build());
+    }
+
+    private void abandonDownload() {
+        if (download == null) return;
+        try {
+            download.staging.close();
+            Staging.discard(banks.bankDir(state.inactive()));
+        } catch (IOException e) {
+            Log.warn("cleaning the abandoned download: " + e.getMessage());
+        }
+        download = null;
+    }
+
+    private void publishNeed() {
+        Download d = download;
+        List<Transfer.Range> need = d.transfer.need();
+        d.lastNeed = need;
+        d.lastActivityAt = System.nanoTime();
+        publish(progress(d, OtaState.DOWNLOADING).need(Status.wire(need)).build());
+    }
+
+    private void publish(Status s) {
+        if (lastStatus == null || !lastStatus.state().equals(s.state())) {
+            Log.info("status " + s.state() + (s.ver() != null ? " ver=" + s.ver() : "")
+                    + (s.error() != null ? " error=" + s.error() : ""));
+        }
+        lastStatus = s;
+        lastStatusAt = System.nanoTime();
+        sink.publish(s);
+    }
+
+    private StatusBuilder base(OtaState s) {
+        return new StatusBuilder(config.id(), s, state);
+    }
+
+    private StatusBuilder progress(Download d, OtaState s) {
+        Transfer t = d.transfer;
+        long rate = 0;
+        if (d.sessionStartAt >= 0) {
+            long elapsed = System.nanoTime() - d.sessionStartAt;
+            if (elapsed > 0) rate = d.sessionBytes * 1_000_000_000L / elapsed;
+        }
+        return base(s).release(d.manifest).progress(t.receivedCount(), d.manifest.count(), t.receivedBytes(),
+                (double) t.receivedCount() / d.manifest.count(), rate);
+    }
+}

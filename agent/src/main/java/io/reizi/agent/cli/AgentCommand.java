@@ -1,0 +1,107 @@
+package io.reizi.agent.cli;
+
+import io.reizi.agent.Agent;
+import io.reizi.agent.AgentConfig;
+import io.reizi.agent.Durations;
+import io.reizi.agent.Log;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code reizi agent}: the daemon. */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = "Run the update agent (the daemon systemd starts).")
+public final class AgentCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "Config file (key = value, keys are the long flag names); flags win.")
+    Path config;
+    @Option(names = "--id", description = "Device id: [A-Za-z0-9._-]{1,64}.")
+    String id;
+    @Option(names = "--broker", description = "tcp://host:port")
+    String broker;
+    @Option(names = "--data-dir", description = "Banks, state and downloads live here.")
+    Path dataDir;
+    @Option(names = "--trust", description = "Folder of trusted PEM public keys.")
+    Path trust;
+    @Option(names = "--group", description = "Group id to listen on as well (repeatable).")
+    List<String> groups;
+    @Option(names = "--hw", description = "This device's hardware id, checked against a manifest's hw list.")
+    String hw;
+    @Option(names = "--health-cmd", description = "Shell command that must exit 0 within the trial window for an image release to commit.")
+    String healthCmd;
+    @Option(names = "--trial-window", description = "Default 10s.")
+    String trialWindow;
+    @Option(names = "--max-trial-restarts", description = "Restarts survived during a trial before rolling back by itself. Default 1.")
+    Integer maxTrialRestarts;
+    @Option(names = "--max-image-size", description = "Largest image accepted, bytes. Default 4294967296.")
+    Long maxImageSize;
+    @Option(names = "--allow-downgrade", description = "Accept a ver not above the active one (never a rolled-back one).")
+    Boolean allowDowngrade;
+    @Option(names = "--session-expiry", description = "MQTT session expiry. Default 1d.")
+    String sessionExpiry;
+    @Option(names = "--receive-max", description = "MQTT receive maximum (chunks in flight to us). Default 32.")
+    Integer receiveMax;
+    @Option(names = "--keep-alive", description = "MQTT keep-alive. Default 30s.")
+    String keepAlive;
+    @Option(names = "--stall-interval", description = "Ask again for missing chunks after this long without one. Default 2s.")
+    String stallInterval;
+    @Option(names = "--sync-chunks", description = "fsync after this many chunks. Default 64.")
+    Integer syncChunks;
+    @Option(names = "--sync-interval", description = "fsync at least this often while chunks arrive. Default 500ms.")
+    String syncInterval;
+    @Option(names = "--status-interval", description = "Progress status period while downloading. Default 1s.")
+    String statusInterval;
+    @Option(names = "--firmware-prefix", description = "Default ota/firmware.")
+    String firmwarePrefix;
+    @Option(names = "--status-prefix", description = "Default /ota/status.")
+    String statusPrefix;
+
+    @Override
+    public Integer call() throws Exception {
+        AgentConfig cfg;
+        try {
+            cfg = toConfig(config == null ? ConfigFile.empty() : ConfigFile.read(config));
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            Log.error("configuration: " + e.getMessage());
+            return 2;
+        }
+        Agent agent = new Agent(cfg);
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "reizi-shutdown"));
+        agent.start();
+        agent.awaitStop();
+        return 0;
+    }
+
+    AgentConfig toConfig(ConfigFile f) {
+        String groupList = f.pick("group", groups == null ? null : String.join(",", groups), "");
+        return new AgentConfig(
+                required(f.pick("id", id, null), "id"),
+                required(f.pick("broker", broker, null), "broker"),
+                Path.of(required(f.pick("data-dir", dataDir, null), "data-dir")),
+                Path.of(required(f.pick("trust", trust, null), "trust")),
+                groupList.isBlank() ? List.of() : Arrays.stream(groupList.split(",")).map(String::trim).toList(),
+                Optional.ofNullable(f.pick("hw", hw, null)),
+                Optional.ofNullable(f.pick("health-cmd", healthCmd, null)),
+                Durations.parse(f.pick("trial-window", trialWindow, "10s")),
+                Integer.parseInt(f.pick("max-trial-restarts", maxTrialRestarts, "1")),
+                Long.parseLong(f.pick("max-image-size", maxImageSize, "4294967296")),
+                Boolean.parseBoolean(f.pick("allow-downgrade", allowDowngrade, "false")),
+                Durations.parse(f.pick("session-expiry", sessionExpiry, "1d")),
+                Integer.parseInt(f.pick("receive-max", receiveMax, "32")),
+                Durations.parse(f.pick("keep-alive", keepAlive, "30s")),
+                Durations.parse(f.pick("stall-interval", stallInterval, "2s")),
+                Integer.parseInt(f.pick("sync-chunks", syncChunks, "64")),
+                Durations.parse(f.pick("sync-interval", syncInterval, "500ms")),
+                Durations.parse(f.pick("status-interval", statusInterval, "1s")),
+                f.pick("firmware-prefix", firmwarePrefix, "ota/firmware"),
+                f.pick("status-prefix", statusPrefix, "/ota/status"));
+    }
+
+    private static String required(String value, String key) {
+        if (value == null || value.isBlank()) throw new IllegalArgumentException("--" + key + " is required (flag or config file)");
+        return value;
+    }
+}

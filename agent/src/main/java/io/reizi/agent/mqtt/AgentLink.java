@@ -1,0 +1,155 @@
+package io.reizi.agent.mqtt;
+
+import io.reizi.agent.AgentConfig;
+import io.reizi.agent.Log;
+import io.reizi.agent.Status;
+import io.reizi.agent.Updater;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+
+/**
+ * The agent's MQTT 5 session: persistent (clean start off) so QoS 1 chunks queued while the link is
+ * down arrive on reconnect; a retained "offline" will; subscriptions renewed on every connect.
+ * Messages are handled on Paho's callback thread, one at a time, and acknowledged when the handler
+ * returns, so the receive maximum bounds what is in flight.
+ */
+public final class AgentLink implements MqttCallback, Updater.StatusSink {
+    private static final int QOS = 1;
+    private final AgentConfig config;
+    private final MqttAsyncClient client;
+    private volatile Updater updater;
+
+    public AgentLink(AgentConfig config) throws MqttException {
+        this.config = config;
+        this.client = new MqttAsyncClient(config.broker(), config.id(), new MemoryPersistence());
+        client.setCallback(this);
+    }
+
+    /** Connects (retrying with backoff until it works), subscribes, then leaves reconnects to Paho. */
+    public void connect(Updater updater) throws InterruptedException {
+        this.updater = updater;
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(false);
+        options.setSessionExpiryInterval(config.sessionExpiry().toSeconds());
+        options.setAutomaticReconnect(true);
+        options.setAutomaticReconnectDelay(1, 30);
+        options.setKeepAliveInterval((int) config.keepAlive().toSeconds());
+        options.setReceiveMaximum(config.receiveMax());
+        options.setConnectionTimeout(10);
+        MqttMessage will = new MqttMessage(offline(), QOS, true, new MqttProperties());
+        options.setWill(config.statusTopic(), will);
+        long delayMs = 500;
+        while (true) {
+            try {
+                client.connect(options).waitForCompletion(15_000);
+                return;
+            } catch (MqttException e) {
+                Log.warn("cannot connect to " + config.broker() + ": " + e.getMessage() + "; retrying in "
+                        + delayMs + " ms");
+                Thread.sleep(delayMs);
+                delayMs = Math.min(delayMs * 2, 30_000);
+            }
+        }
+    }
+
+    @Override
+    public void connectComplete(boolean reconnect, String serverURI) {
+        Log.info((reconnect ? "reconnected to " : "connected to ") + serverURI);
+        try {
+            var ids = config.listenIds();
+            MqttSubscription[] subs = new MqttSubscription[ids.size() * 2];
+            for (int i = 0; i < ids.size(); i++) {
+                subs[2 * i] = new MqttSubscription(config.manifestTopic(ids.get(i)), QOS);
+                subs[2 * i + 1] = new MqttSubscription(config.chunkTopic(ids.get(i)), QOS);
+            }
+            client.subscribe(subs);
+        } catch (MqttException e) {
+            Log.error("subscribe failed", e);
+        }
+        Updater u = updater;
+        if (u != null) u.onConnected();
+    }
+
+    /** Waits until the subscriptions of the first connect are in place (for READY). */
+    public boolean awaitConnected(long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (!client.isConnected()) {
+            if (System.currentTimeMillis() > deadline) return false;
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    @Override
+    public void messageArrived(String topic, MqttMessage message) {
+        Updater u = updater;
+        if (u == null) return;
+        try {
+            if (topic.endsWith("/chunk")) u.onChunk(message.getPayload());
+            else if (topic.endsWith("/manifest")) u.onManifest(topic, message.getPayload());
+        } catch (RuntimeException e) {
+            // Thrown out of here, Paho would drop the connection: log and carry on.
+            Log.error("handling a message on " + topic + " failed", e);
+        }
+    }
+
+    @Override
+    public void publish(Status status) {
+        if (!client.isConnected()) return; // onConnected() publishes the latest status again
+        try {
+            client.publish(config.statusTopic(), status.toJson(), QOS, true);
+        } catch (MqttException e) {
+            Log.warn("status not published: " + e.getMessage());
+        }
+    }
+
+    /** Orderly stop: a retained offline status (the will is only for a lost link), then disconnect. */
+    public void close() {
+        try {
+            if (client.isConnected()) {
+                IMqttToken t = client.publish(config.statusTopic(), offline(), QOS, true);
+                t.waitForCompletion(2_000);
+                client.disconnect().waitForCompletion(2_000);
+            }
+        } catch (MqttException e) {
+            Log.warn("disconnect: " + e.getMessage());
+        } finally {
+            try {
+                client.close(true);
+            } catch (MqttException e) {
+                Log.warn("close: " + e.getMessage());
+            }
+        }
+    }
+
+    private byte[] offline() {
+        return ("{\"id\":\"" + config.id() + "\",\"state\":\"offline\",\"ts\":" + System.currentTimeMillis() + "}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void disconnected(MqttDisconnectResponse response) {
+        Log.warn("disconnected from broker: " + response.getReasonString() + " "
+                + (response.getException() != null ? response.getException().getMessage() : ""));
+    }
+
+    @Override
+    public void mqttErrorOccurred(MqttException exception) {
+        Log.error("MQTT error", exception);
+    }
+
+    @Override
+    public void deliveryComplete(IMqttToken token) {}
+
+    @Override
+    public void authPacketArrived(int reasonCode, MqttProperties properties) {}
+}

@@ -1,0 +1,193 @@
+package io.reizi.ota.crypto;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.Refusal;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
+import org.bouncycastle.crypto.params.ECPublicKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.signers.ECDSASigner;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
+import org.bouncycastle.util.BigIntegers;
+
+/**
+ * COSE_Sign1 (RFC 9052) as the contract uses it: {@code [protected {1: alg}, unprotected {4: kid},
+ * payload, signature]}, tagged 18 or not; EdDSA (-8) and ES256 (-7, raw {@code r || s}).
+ */
+public final class CoseSign1 {
+    public static final int TAG = 18;
+    private static final int HEADER_ALG = 1;
+    private static final int HEADER_KID = 4;
+    private static final CBORFactory FACTORY = new CBORFactory();
+    private static final CBORMapper MAPPER = new CBORMapper(FACTORY);
+
+    /** A decoded envelope whose signature has not been checked yet. */
+    public record Envelope(int alg, byte[] protectedHeader, Optional<byte[]> kid, byte[] payload, byte[] signature) {
+        public String kidHex() {
+            return kid.map(HexFormat.of()::formatHex).orElse("none");
+        }
+    }
+
+    private CoseSign1() {}
+
+    public static byte[] sign(byte[] payload, Keys.SigningKey key) {
+        byte[] protectedHeader = protectedHeader(key.alg().coseId());
+        byte[] toBeSigned = sigStructure(protectedHeader, payload);
+        byte[] signature = switch (key.privateKey()) {
+            case Ed25519PrivateKeyParameters ed -> {
+                Ed25519Signer signer = new Ed25519Signer();
+                signer.init(true, ed);
+                signer.update(toBeSigned, 0, toBeSigned.length);
+                yield signer.generateSignature();
+            }
+            case ECPrivateKeyParameters ec -> {
+                ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest()));
+                signer.init(true, ec);
+                BigInteger[] rs = signer.generateSignature(sha256(toBeSigned));
+                byte[] out = new byte[64];
+                BigIntegers.asUnsignedByteArray(rs[0], out, 0, 32);
+                BigIntegers.asUnsignedByteArray(rs[1], out, 32, 32);
+                yield out;
+            }
+            default -> throw new IllegalArgumentException("unsupported signing key");
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (CBORGenerator g = FACTORY.createGenerator(out)) {
+            g.writeTag(TAG);
+            g.writeStartArray(null, 4);
+            g.writeBinary(protectedHeader);
+            g.writeStartObject(1);
+            g.writeFieldId(HEADER_KID);
+            g.writeBinary(key.kid());
+            g.writeEndObject();
+            g.writeBinary(payload);
+            g.writeBinary(signature);
+            g.writeEndArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
+    public static Envelope decode(byte[] cose) throws Refusal {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(cose);
+        } catch (IOException e) {
+            throw malformed("COSE_Sign1 is not valid CBOR: " + e.getMessage());
+        }
+        if (root == null || !root.isArray() || root.size() != 4) throw malformed("COSE_Sign1 must be a 4-element array");
+        JsonNode prot = root.get(0), unprot = root.get(1), payload = root.get(2), sig = root.get(3);
+        if (!prot.isBinary()) throw malformed("COSE_Sign1 protected header must be a byte string");
+        if (!unprot.isObject()) throw malformed("COSE_Sign1 unprotected header must be a map");
+        if (!payload.isBinary()) throw malformed("COSE_Sign1 payload must be a byte string (not detached)");
+        if (!sig.isBinary()) throw malformed("COSE_Sign1 signature must be a byte string");
+        byte[] protectedBytes = binary(prot);
+        JsonNode headers;
+        try {
+            headers = protectedBytes.length == 0 ? null : MAPPER.readTree(protectedBytes);
+        } catch (IOException e) {
+            throw malformed("COSE_Sign1 protected header is not valid CBOR");
+        }
+        if (headers == null || !headers.isObject()) throw malformed("COSE_Sign1 protected header must be a map");
+        JsonNode alg = headers.get(String.valueOf(HEADER_ALG));
+        if (alg == null || !alg.isIntegralNumber()) throw malformed("COSE_Sign1 protected header has no integer alg (1)");
+        int algId = alg.intValue();
+        if (algId != Keys.Alg.ED25519.coseId() && algId != Keys.Alg.ES256.coseId()) {
+            throw malformed("COSE alg " + alg.asText() + " is not -8 (EdDSA) or -7 (ES256)");
+        }
+        JsonNode kid = unprot.get(String.valueOf(HEADER_KID));
+        Optional<byte[]> kidBytes = kid != null && kid.isBinary() ? Optional.of(binary(kid)) : Optional.empty();
+        return new Envelope(algId, protectedBytes, kidBytes, binary(payload), binary(sig));
+    }
+
+    /** Checks the envelope's signature against one public key. */
+    public static boolean verify(Envelope env, Keys.PublicKey key) {
+        if (key.alg().coseId() != env.alg()) return false;
+        byte[] toBeSigned = sigStructure(env.protectedHeader(), env.payload());
+        AsymmetricKeyParameter k = key.key();
+        if (k instanceof Ed25519PublicKeyParameters ed) {
+            if (env.signature().length != Ed25519PublicKeyParameters.KEY_SIZE * 2) return false;
+            Ed25519Signer verifier = new Ed25519Signer();
+            verifier.init(false, ed);
+            verifier.update(toBeSigned, 0, toBeSigned.length);
+            return verifier.verifySignature(env.signature());
+        }
+        if (k instanceof ECPublicKeyParameters ec) {
+            if (env.signature().length != 64) return false;
+            BigInteger r = new BigInteger(1, Arrays.copyOfRange(env.signature(), 0, 32));
+            BigInteger s = new BigInteger(1, Arrays.copyOfRange(env.signature(), 32, 64));
+            ECDSASigner verifier = new ECDSASigner();
+            verifier.init(false, ec);
+            return verifier.verifySignature(sha256(toBeSigned), r, s);
+        }
+        return false;
+    }
+
+    /** The bytes that are signed: {@code ["Signature1", protected, h'', payload]} with definite lengths. */
+    static byte[] sigStructure(byte[] protectedHeader, byte[] payload) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 32);
+        try (CBORGenerator g = FACTORY.createGenerator(out)) {
+            g.writeStartArray(null, 4);
+            g.writeString("Signature1");
+            g.writeBinary(protectedHeader);
+            g.writeBinary(new byte[0]);
+            g.writeBinary(payload);
+            g.writeEndArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] protectedHeader(int alg) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (CBORGenerator g = FACTORY.createGenerator(out)) {
+            g.writeStartObject(1);
+            g.writeFieldId(HEADER_ALG);
+            g.writeNumber(alg);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] sha256(byte[] data) {
+        SHA256Digest d = new SHA256Digest();
+        d.update(data, 0, data.length);
+        byte[] out = new byte[32];
+        d.doFinal(out, 0);
+        return out;
+    }
+
+    private static byte[] binary(JsonNode n) throws Refusal {
+        try {
+            return n.binaryValue();
+        } catch (IOException e) {
+            throw malformed("unreadable byte string");
+        }
+    }
+
+    private static Refusal malformed(String detail) {
+        return new Refusal(ErrorCode.MALFORMED, detail);
+    }
+
+    static {
+        FACTORY.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+    }
+}
