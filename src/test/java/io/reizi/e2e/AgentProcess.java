@@ -1,0 +1,76 @@
+package io.reizi.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A real agent process (`reizi agent`), started with the test class path, so that it can be killed -9. */
+final class AgentProcess implements AutoCloseable {
+    private final List<String> command;
+    private final Path log;
+    private Process process;
+    private int readyBaseline;
+
+    AgentProcess(String id, String broker, Path dataDir, Path trust, Path log, String... extra) {
+        this.log = log;
+        command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-Xmx64m", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"),
+                "io.reizi.agent.cli.Main", "agent",
+                "--id", id, "--broker", broker, "--data-dir", dataDir.toString(), "--trust", trust.toString()));
+        command.addAll(List.of(extra));
+    }
+
+    AgentProcess start() throws IOException {
+        process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        return this;
+    }
+
+    /** Waits for the READY log line of the current run. */
+    AgentProcess awaitReady() throws Exception {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (countReady() > readyBaseline) {
+                readyBaseline = countReady();
+                return this;
+            }
+            if (!process.isAlive()) throw new IllegalStateException("agent exited early:\n" + Files.readString(log));
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("agent not READY within 20 s:\n" + Files.readString(log));
+    }
+
+    private int countReady() throws IOException {
+        if (!Files.exists(log)) return 0;
+        return (int) Files.readAllLines(log).stream().filter(l -> l.contains(" READY in ")).count();
+    }
+
+    /** SIGKILL: no shutdown hook, no final fsync, like a power cut for the process. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.reizi.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** A real Mosquitto on a free loopback port, configured from broker-config/mosquitto-dev.conf. */
+final class Mosquitto implements AutoCloseable {
+    private final Path dir;
+    private final int port;
+    private final Path config;
+    private Process process;
+
+    private Mosquitto(Path dir, int port, Path config) {
+        this.dir = dir;
+        this.port = port;
+        this.config = config;
+    }
+
+    static Mosquitto start(Path dir) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path persistence = Files.createDirectories(dir.resolve("persistence"));
+        String conf = Files.readString(Repo.root().resolve("broker-config/mosquitto-dev.conf"))
+                .replaceFirst("(?m)^listener 1883 ", "listener " + port + " ")
+                .replaceFirst("(?m)^persistence_location .*$", "persistence_location " + persistence + "/");
+        Path config = dir.resolve("mosquitto.conf");
+        Files.writeString(config, conf);
+        Mosquitto m = new Mosquitto(dir, port, config);
+        m.launch();
+        return m;
+    }
+
+    String url() {
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    private void launch() throws Exception {
+        String bin = Files.isExecutable(Path.of("/usr/sbin/mosquitto")) ? "/usr/sbin/mosquitto" : "mosquitto";
+        process = new ProcessBuilder(bin, "-c", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("mosquitto.log").toFile()))
+                .start();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("mosquitto exited: " + Files.readString(dir.resolve("mosquitto.log")));
+            }
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IllegalStateException("mosquitto did not listen on " + port);
+    }
+
+    /** An orderly stop (SIGTERM: persistence is saved) and a start on the same port. */
+    void restart(long downMs) throws Exception {
+        stop();
+        Thread.sleep(downMs);
+        launch();
+    }
+
+    void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}

@@ -1,0 +1,79 @@
+package io.reizi.e2e;
+
+import io.reizi.agent.Publisher;
+import io.reizi.ota.crypto.Keys;
+import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.Sha256;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * One broker, one trusted Ed25519 key and one trusted ES256 key, a status watcher, and the agents a test
+ * starts; everything under one temporary folder and stopped at the end.
+ */
+final class TestBed implements AutoCloseable {
+    static final Duration LONG = Duration.ofSeconds(60);
+    final Path dir;
+    final Mosquitto broker;
+    final StatusWatcher watcher;
+    final Keys.SigningKey edKey = Keys.generate(Keys.Alg.ED25519);
+    final Keys.SigningKey ecKey = Keys.generate(Keys.Alg.ES256);
+    final Path trust;
+    private final List<AgentProcess> agents = new ArrayList<>();
+
+    TestBed(Path dir) throws Exception {
+        this.dir = dir;
+        broker = Mosquitto.start(Files.createDirectories(dir.resolve("broker")));
+        trust = Files.createDirectories(dir.resolve("trust"));
+        Files.writeString(trust.resolve("ed.pem"), Keys.publicPem(edKey.publicKey()));
+        Files.writeString(trust.resolve("ec.pub"), Keys.publicPem(ecKey.publicKey()));
+        watcher = new StatusWatcher(broker.url());
+    }
+
+    /** Starts a device agent with its own data dir and waits for READY. */
+    AgentProcess agent(String id, String... extra) throws Exception {
+        AgentProcess a = new AgentProcess(id, broker.url(), dataDir(id), trust, dir.resolve(id + ".log"), extra);
+        agents.add(a);
+        return a.start().awaitReady();
+    }
+
+    Path dataDir(String id) {
+        return dir.resolve("devices").resolve(id);
+    }
+
+    /** A file of pseudo-random bytes (seeded, so a test failure can be reproduced). */
+    Path image(String name, int size, long seed) throws Exception {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    Publisher.Release release(String device, Path image, long ver, int chunk, Keys.SigningKey key) {
+        return new Publisher.Release(broker.url(), device, false, Set.of(), image, ver, Kind.IMAGE, key,
+                Optional.empty(), Optional.of("1.0." + ver), chunk, Optional.empty(), Optional.empty(), LONG,
+                "ota/firmware", "/ota/status", 32);
+    }
+
+    Publisher.Outcome publish(Publisher.Release release) throws Exception {
+        try (Publisher p = new Publisher(release)) {
+            return p.run(s -> {});
+        }
+    }
+
+    static String sha256(Path file) throws Exception {
+        return Sha256.text(Sha256.digest(Files.readAllBytes(file)));
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AgentProcess a : agents) a.close();
+        watcher.close();
+        broker.close();
+    }
+}
