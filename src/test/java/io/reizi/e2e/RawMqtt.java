@@ -1,0 +1,59 @@
+package io.reizi.e2e;
+
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import io.reizi.ota.crypto.CoseSign1;
+import io.reizi.ota.crypto.Keys;
+import io.reizi.ota.wire.Sha256;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+
+/** A hand-driven publisher for tests that send what the real one never would: bad manifests, bad chunks. */
+final class RawMqtt implements AutoCloseable {
+    static final CBORMapper CBOR = new CBORMapper();
+    private final MqttClient client;
+
+    RawMqtt(String broker) throws MqttException {
+        client = new MqttClient(broker, "raw-" + UUID.randomUUID().toString().substring(0, 8), new MemoryPersistence());
+        client.connect(new MqttConnectionOptions());
+    }
+
+    void manifest(String target, byte[] cose) throws MqttException {
+        client.publish("ota/firmware/" + target + "/manifest", cose, 1, true);
+    }
+
+    void chunk(String target, byte[] cbor) throws MqttException {
+        client.publish("ota/firmware/" + target + "/chunk", cbor, 1, false);
+    }
+
+    /** The manifest fields of an image, as a mutable map a test can spoil. */
+    static Map<String, Object> fields(Path image, long ver, int chunk) throws Exception {
+        byte[] bytes = Files.readAllBytes(image);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("v", 1);
+        m.put("fw", "test-fw");
+        m.put("ver", ver);
+        m.put("kind", "image");
+        m.put("size", bytes.length);
+        m.put("chunk", chunk);
+        m.put("count", (bytes.length + chunk - 1) / chunk);
+        m.put("hash", Sha256.text(Sha256.digest(bytes)));
+        return m;
+    }
+
+    static byte[] sign(Map<String, Object> fields, Keys.SigningKey key) throws Exception {
+        return CoseSign1.sign(CBOR.writeValueAsBytes(fields), key);
+    }
+
+    @Override
+    public void close() throws MqttException {
+        client.disconnect();
+        client.close();
+    }
+}

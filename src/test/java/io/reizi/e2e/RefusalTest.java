@@ -1,0 +1,155 @@
+package io.reizi.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.reizi.agent.Publisher;
+import io.reizi.agent.Status;
+import io.reizi.ota.crypto.Keys;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every refusal of the contract gives its `error` code, and leaves the installed release exactly as it was:
+ * same active bank, same image, same state file.
+ */
+class RefusalTest {
+    static final String ID = "guard";
+    static final Duration WAIT = Duration.ofSeconds(20);
+    @TempDir
+    static Path dir;
+    static TestBed bed;
+    static RawMqtt raw;
+    static Path v5;
+
+    @BeforeAll
+    static void up() throws Exception {
+        bed = new TestBed(dir);
+        bed.agent(ID, "--hw", "board-x", "--max-image-size", "8388608",
+                "--health-cmd", "test \"$REIZI_VER\" != 66");
+        v5 = bed.image("v5.img", 300_000, 5);
+        Publisher.Release r = bed.release(ID, v5, 5, 16384, bed.edKey);
+        Publisher.Outcome installed = bed.publish(new Publisher.Release(r.broker(), r.target(), false, r.expectDevices(),
+                r.image(), r.ver(), r.kind(), r.key(), r.entry(), r.label(), r.chunk(), Optional.of(List.of("board-x")),
+                r.expires(), r.timeout(), r.firmwarePrefix(), r.statusPrefix(), r.window()));
+        assertTrue(installed.success(), installed.summary());
+        raw = new RawMqtt(bed.broker.url());
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        raw.close();
+        bed.close();
+    }
+
+    /** Publishes a manifest and expects {@code failed} with {@code error}, and nothing installed touched. */
+    private static Status refused(byte[] cose, Long ver, String error) throws Exception {
+        Path data = bed.dataDir(ID);
+        String image = TestBed.sha256(data.resolve("current/image"));
+        Path link = Files.readSymbolicLink(data.resolve("current"));
+        String state = Files.readString(data.resolve("state.json"));
+        int mark = bed.watcher.mark();
+        raw.manifest(ID, cose);
+        Status s = bed.watcher.await(mark, ID, x -> "failed".equals(x.state()), WAIT);
+        assertEquals(error, s.error(), "detail: " + s.detail());
+        assertEquals(ver, s.ver());
+        assertTrue(s.detail() != null && !s.detail().isBlank(), "a refusal says why");
+        assertEquals(5L, s.activeVer());
+        assertEquals(image, TestBed.sha256(data.resolve("current/image")));
+        assertEquals(link, Files.readSymbolicLink(data.resolve("current")));
+        assertEquals(state, Files.readString(data.resolve("state.json")));
+        assertTrue(bed.watcher.since(mark, ID).stream().noneMatch(x -> "downloading".equals(x.state())));
+        return s;
+    }
+
+    private static byte[] signed(long ver, Consumer<Map<String, Object>> spoil) throws Exception {
+        Map<String, Object> f = RawMqtt.fields(v5, ver, 16384);
+        spoil.accept(f);
+        return RawMqtt.sign(f, bed.edKey);
+    }
+
+    @Test
+    void badSignature() throws Exception {
+        byte[] cose = signed(6, f -> {});
+        cose[cose.length - 1] ^= 0x01; // the last byte of the encoding is the signature's last byte
+        refused(cose, 6L, "bad_signature");
+        byte[] es = RawMqtt.sign(RawMqtt.fields(v5, 6, 16384), bed.ecKey);
+        es[es.length - 5] ^= 0x40;
+        refused(es, 6L, "bad_signature");
+    }
+
+    @Test
+    void untrustedKey() throws Exception {
+        byte[] cose = RawMqtt.sign(RawMqtt.fields(v5, 6, 16384), Keys.generate(Keys.Alg.ED25519));
+        refused(cose, 6L, "untrusted_key");
+    }
+
+    @Test
+    void downgradeAndSameVerAreRefused() throws Exception {
+        refused(signed(4, f -> {}), 4L, "rollback_refused");
+        refused(signed(5, f -> f.put("hash", "sha256:" + "0".repeat(64))), 5L, "rollback_refused");
+    }
+
+    @Test
+    void hardwareMismatch() throws Exception {
+        refused(signed(6, f -> f.put("hw", List.of("board-y", "board-z"))), 6L, "hw_mismatch");
+    }
+
+    @Test
+    void expired() throws Exception {
+        refused(signed(6, f -> f.put("expires", System.currentTimeMillis() / 1000 - 60)), 6L, "expired");
+    }
+
+    @Test
+    void tooLarge() throws Exception {
+        refused(signed(6, f -> {
+            f.put("size", 16 * 1024 * 1024);
+            f.put("chunk", 65536);
+            f.put("count", 256);
+        }), 6L, "too_large");
+    }
+
+    @Test
+    void malformedFields() throws Exception {
+        refused(signed(6, f -> f.remove("hash")), 6L, "malformed");
+        refused(signed(6, f -> f.put("hash", "md5:abc")), 6L, "malformed");
+        refused(signed(6, f -> f.put("count", 3)), 6L, "malformed");
+        refused(signed(6, f -> f.put("chunk", "16384")), 6L, "malformed");
+        refused(signed(6, f -> f.put("kind", "firmware")), 6L, "malformed");
+        refused(signed(6, f -> f.put("v", 2)), 6L, "malformed");
+        refused(signed(6, f -> f.remove("fw")), 6L, "malformed");
+        Status textVer = refused(signed(6, f -> f.put("ver", "6")), null, "malformed");
+        assertTrue(textVer.detail().contains("ver"), textVer.detail());
+        refused(RawMqtt.CBOR.writeValueAsBytes(List.of(1, 2, 3)), null, "malformed");
+        refused("not cbor at all".getBytes(), null, "malformed");
+    }
+
+    @Test
+    void kindsTheRuntimeWillHostAreRefusedForNow() throws Exception {
+        Status s = refused(signed(6, f -> f.put("kind", "jar")), 6L, "malformed");
+        assertTrue(s.detail().contains("runtime"), s.detail());
+    }
+
+    @Test
+    void aRolledBackReleaseIsNeverInstalledAgain() throws Exception {
+        Path v66 = bed.image("v66.img", 100_000, 66);
+        Publisher.Outcome outcome = bed.publish(bed.release(ID, v66, 66, 16384, bed.edKey));
+        assertFalse(outcome.success());
+        Status rolledBack = outcome.devices().get(ID);
+        assertEquals("rolled_back", rolledBack.state());
+        assertEquals("health_check_failed", rolledBack.error());
+        assertEquals(TestBed.sha256(v5), TestBed.sha256(bed.dataDir(ID).resolve("current/image")));
+        assertTrue(Files.readString(bed.dataDir(ID).resolve("state.json")).contains("66"));
+        refused(RawMqtt.sign(RawMqtt.fields(v66, 66, 16384), bed.edKey), 66L, "rollback_refused");
+    }
+}
