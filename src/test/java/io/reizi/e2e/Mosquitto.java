@@ -28,7 +28,9 @@ final class Mosquitto implements AutoCloseable {
         Path persistence = Files.createDirectories(dir.resolve("persistence"));
         String conf = Files.readString(Repo.root().resolve("broker-config/mosquitto-dev.conf"))
                 .replaceFirst("(?m)^listener 1883 ", "listener " + port + " ")
-                .replaceFirst("(?m)^persistence_location .*$", "persistence_location " + persistence + "/");
+                .replaceFirst("(?m)^persistence_location .*$", "persistence_location " + persistence + "/")
+                // Run as root, mosquitto would switch to its own user, which cannot write the test's folder.
+                + "\nuser " + System.getProperty("user.name") + "\nlog_type all\n";
         Path config = dir.resolve("mosquitto.conf");
         Files.writeString(config, conf);
         Mosquitto m = new Mosquitto(dir, port, config);
@@ -44,12 +46,12 @@ final class Mosquitto implements AutoCloseable {
         String bin = Files.isExecutable(Path.of("/usr/sbin/mosquitto")) ? "/usr/sbin/mosquitto" : "mosquitto";
         process = new ProcessBuilder(bin, "-c", config.toString())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("mosquitto.log").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
                 .start();
         long deadline = System.currentTimeMillis() + 10_000;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("mosquitto exited: " + Files.readString(dir.resolve("mosquitto.log")));
+                throw new IllegalStateException("mosquitto exited: " + Files.readString(log()));
             }
             try (Socket s = new Socket("127.0.0.1", port)) {
                 return;
@@ -58,6 +60,10 @@ final class Mosquitto implements AutoCloseable {
             }
         }
         throw new IllegalStateException("mosquitto did not listen on " + port);
+    }
+
+    private Path log() throws IOException {
+        return TestBed.logs().resolve("mosquitto-" + port + ".log");
     }
 
     /** An orderly stop (SIGTERM: persistence is saved) and a start on the same port. */

@@ -83,8 +83,8 @@ final class StatusWatcher implements MqttCallback, AutoCloseable {
 
     @Override
     public void close() throws MqttException {
-        if (client.isConnected()) client.disconnect();
-        client.close();
+        client.disconnectForcibly(100, 100);
+        client.close(true);
     }
 
     @Override

@@ -38,9 +38,14 @@ final class TestBed implements AutoCloseable {
 
     /** Starts a device agent with its own data dir and waits for READY. */
     AgentProcess agent(String id, String... extra) throws Exception {
-        AgentProcess a = new AgentProcess(id, broker.url(), dataDir(id), trust, dir.resolve(id + ".log"), extra);
+        AgentProcess a = new AgentProcess(id, broker.url(), dataDir(id), trust, logs().resolve(id + ".log"), extra);
         agents.add(a);
         return a.start().awaitReady();
+    }
+
+    /** Agent logs stay after the test, in agent/target/e2e-logs, for reading a failure. */
+    static Path logs() throws java.io.IOException {
+        return Files.createDirectories(Repo.root().resolve("agent/target/e2e-logs"));
     }
 
     Path dataDir(String id) {

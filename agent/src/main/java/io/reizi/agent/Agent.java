@@ -43,6 +43,7 @@ public final class Agent implements AutoCloseable {
         });
         timer.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
         Log.info("READY in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        if (updater.trialPending()) timer.execute(updater::resumeTrial);
     }
 
     private void tick() {

@@ -67,6 +67,7 @@ public final class Updater {
     private Download download;
     private Status lastStatus;
     private long lastStatusAt;
+    private boolean trialPending;
 
     public Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, StatusSink sink) {
         this.config = config;
@@ -86,7 +87,7 @@ public final class Updater {
         Log.info("active bank " + state.active().wire() + " ver=" + state.activeVer()
                 + (state.trial() ? " (on trial)" : ""));
         if (state.trial()) {
-            restartInTrial();
+            countTrialRestart();
             return;
         }
         resumeLeftover();
@@ -342,7 +343,8 @@ public final class Updater {
         runTrial();
     }
 
-    private void restartInTrial() throws IOException {
+    /** A restart during a trial counts, like a bootloader's boot counter; past the limit, roll back now. */
+    private void countTrialRestart() throws IOException {
         state = state.countTrialRestart();
         store.save(state);
         Release release = state.activeRelease().orElseThrow();
@@ -351,9 +353,21 @@ public final class Updater {
                     + " (limit " + config.maxTrialRestarts() + ")");
         } else {
             Log.info("restarted during the trial of ver=" + release.ver() + " (" + state.trialRestarts() + " of "
-                    + config.maxTrialRestarts() + " allowed); trying again");
-            runTrial();
+                    + config.maxTrialRestarts() + " allowed); the trial runs again once connected");
+            trialPending = true;
+            publish(base(OtaState.TRIAL).release(release).build());
         }
+    }
+
+    public synchronized boolean trialPending() {
+        return trialPending;
+    }
+
+    /** Runs the trial that a restart interrupted (called once connected, so its outcome is reported). */
+    public synchronized void resumeTrial() {
+        if (!trialPending) return;
+        trialPending = false;
+        runTrial();
     }
 
     private void runTrial() {

@@ -63,6 +63,7 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
 
     @Override
     public void connectComplete(boolean reconnect, String serverURI) {
+        OutgoingTopicAliases.disable(client);
         Log.info((reconnect ? "reconnected to " : "connected to ") + serverURI);
         try {
             var ids = config.listenIds();

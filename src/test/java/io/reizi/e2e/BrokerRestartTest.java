@@ -1,0 +1,43 @@
+package io.reizi.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.reizi.agent.Publisher;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The broker goes away mid-transfer and comes back: agent and publisher reconnect and finish. */
+class BrokerRestartTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void updateCompletesAcrossABrokerRestart() throws Exception {
+        try (TestBed bed = new TestBed(dir)) {
+            String id = "weather";
+            bed.agent(id);
+            Path image = bed.image("img", 8 * 1024 * 1024, 31);
+            int mark = bed.watcher.mark();
+            CompletableFuture<Publisher.Outcome> publishing = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return bed.publish(bed.release(id, image, 1, 1024, bed.ecKey));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            bed.watcher.await(mark, id, s -> s.received() != null && s.received() > 300, TestBed.LONG);
+            bed.broker.restart(1000);
+            int afterRestart = bed.watcher.mark();
+            Publisher.Outcome outcome = publishing.get(90, TimeUnit.SECONDS);
+            assertTrue(outcome.success(), outcome.summary());
+            assertTrue(bed.watcher.since(afterRestart, id).stream().anyMatch(s -> "downloading".equals(s.state())),
+                    "the download was still going on when the broker restarted");
+            assertArrayEquals(Files.readAllBytes(image), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+        }
+    }
+}

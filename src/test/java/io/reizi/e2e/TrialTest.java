@@ -1,0 +1,65 @@
+package io.reizi.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.reizi.agent.Status;
+import io.reizi.ota.wire.ChunkCodec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Restarts during a trial are counted like boot attempts; past the limit the agent rolls back by itself. */
+class TrialTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void restartingTooOftenDuringTrialRollsBack() throws Exception {
+        try (TestBed bed = new TestBed(dir); RawMqtt raw = new RawMqtt(bed.broker.url())) {
+            String id = "stubborn";
+            // ver 2's health check hangs: the trial never ends on its own within the test.
+            AgentProcess agent = bed.agent(id, "--trial-window", "120s",
+                    "--health-cmd", "if [ \"$REIZI_VER\" = 2 ]; then sleep 120; fi");
+            Path v1 = bed.image("v1", 50_000, 51);
+            assertTrue(bed.publish(bed.release(id, v1, 1, 8192, bed.edKey)).success());
+
+            Path v2 = bed.image("v2", 50_000, 52);
+            byte[] bytes = Files.readAllBytes(v2);
+            int mark = bed.watcher.mark();
+            raw.manifest(id, RawMqtt.sign(RawMqtt.fields(v2, 2, 8192), bed.edKey));
+            bed.watcher.await(mark, id, s -> s.need() != null, TestBed.LONG);
+            for (int seq = 0; seq * 8192 < bytes.length; seq++) {
+                raw.chunk(id, ChunkCodec.encode(ChunkCodec.of(2, seq,
+                        Arrays.copyOfRange(bytes, seq * 8192, Math.min(bytes.length, (seq + 1) * 8192)))));
+            }
+            bed.watcher.awaitState(mark, id, 2, "trial", TestBed.LONG);
+            agent.kill9();
+
+            int first = bed.watcher.mark();
+            agent.start().awaitReady();
+            Status again = bed.watcher.awaitState(first, id, 2, "trial", TestBed.LONG);
+            assertEquals(2L, again.activeVer(), "one restart is allowed: still on trial with ver 2");
+            agent.kill9();
+
+            int second = bed.watcher.mark();
+            agent.start().awaitReady();
+            Status back = bed.watcher.awaitState(second, id, 2, "rolled_back", TestBed.LONG);
+            assertEquals("health_check_failed", back.error());
+            assertEquals(1L, back.activeVer());
+            assertArrayEquals(Files.readAllBytes(v1), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+
+            // ...and ver 2 is never installed again.
+            int retry = bed.watcher.mark();
+            raw.manifest(id, RawMqtt.sign(RawMqtt.fields(v2, 2, 8192), bed.edKey));
+            Status refused = bed.watcher.awaitState(retry, id, 2, "failed", TestBed.LONG);
+            assertEquals("rollback_refused", refused.error());
+        }
+    }
+
+    private static void assertArrayEquals(byte[] expected, byte[] actual) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual);
+    }
+}
