@@ -1,0 +1,74 @@
+package io.reizi.ota.bank;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.reizi.ota.wire.Sha256;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BanksTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void symlinkSwitchIsAtomicAndDurable() throws Exception {
+        SymlinkBanks banks = new SymlinkBanks(dir);
+        assertEquals(Bank.A, banks.pointedAt());
+        banks.activate(Bank.B);
+        assertEquals(Path.of("banks/b"), Files.readSymbolicLink(dir.resolve("current")));
+        assertFalse(Files.exists(dir.resolve("current.tmp")));
+        assertEquals(Bank.B, new SymlinkBanks(dir).pointedAt(), "a new instance keeps the pointer");
+        assertTrue(banks.capacity(Bank.A) > 0);
+    }
+
+    @Test
+    void stagingWritesAtOffsetsResumesAndPromotes() throws Exception {
+        Path bank = Files.createDirectories(dir.resolve("b"));
+        Files.writeString(bank.resolve(Staging.IMAGE), "old release");
+        byte[] cose = {1, 2, 3};
+        Staging s = Staging.start(bank, cose, 3);
+        assertFalse(Files.exists(bank.resolve(Staging.IMAGE)), "the old image is dropped");
+        s.write(4, new byte[] {5, 6, 7, 8});
+        BitSet got = new BitSet();
+        got.set(1);
+        s.sync(got);
+        s.close();
+
+        Staging.Leftover left = Staging.leftover(bank).orElseThrow();
+        assertArrayEquals(cose, left.cose());
+        assertEquals(got, left.durable());
+        Staging again = Staging.resume(bank, 3);
+        again.write(0, new byte[] {1, 2, 3, 4});
+        again.write(8, new byte[] {9, 10});
+        byte[] whole = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        assertEquals(Sha256.text(Sha256.digest(whole)), again.hash(10));
+        again.promote();
+        assertArrayEquals(whole, Files.readAllBytes(bank.resolve(Staging.IMAGE)));
+        assertArrayEquals(cose, Files.readAllBytes(bank.resolve(Staging.SIGNED_MANIFEST)));
+        assertTrue(Staging.leftover(bank).isEmpty());
+    }
+
+    @Test
+    void stateFileRoundTripsAndRollbackRemembersTheVer() throws Exception {
+        StateStore store = new StateStore(dir.resolve("state.json"));
+        assertEquals(DeviceState.fresh(), store.load());
+        Release r1 = new Release("fw", 1, "1.0", "image", "sha256:" + "0".repeat(64), null);
+        Release r2 = new Release("fw", 2, null, "image", "sha256:" + "1".repeat(64), null);
+        DeviceState s = DeviceState.fresh().switchTo(r1).commit().switchTo(r2);
+        store.save(s);
+        assertEquals(s, store.load());
+        assertTrue(s.trial());
+        DeviceState back = s.rollBack();
+        assertEquals(Bank.B, back.active());
+        assertEquals(1, back.activeVer());
+        assertEquals(List.of(2L), back.rolledBack());
+        assertFalse(Files.exists(dir.resolve("state.json.tmp")));
+    }
+}
