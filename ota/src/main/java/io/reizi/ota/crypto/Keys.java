@@ -8,7 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
@@ -93,9 +96,14 @@ public final class Keys {
         return pem("PUBLIC KEY", spkiDer(publicKey));
     }
 
+    /** PKCS#8 v1, the form OpenSSL writes and reads (OpenSSL 3.0 rejects Bouncy Castle's v2 Ed25519 encoding). */
     public static String privatePem(SigningKey key) {
         try {
-            return pem("PRIVATE KEY", PrivateKeyInfoFactory.createPrivateKeyInfo(key.privateKey()).getEncoded());
+            PrivateKeyInfo info = key.privateKey() instanceof Ed25519PrivateKeyParameters ed
+                    ? new PrivateKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519),
+                            new DEROctetString(ed.getEncoded()))
+                    : PrivateKeyInfoFactory.createPrivateKeyInfo(key.privateKey());
+            return pem("PRIVATE KEY", info.getEncoded());
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode private key", e);
         }
