@@ -25,6 +25,9 @@ final class StatusWatcher implements MqttCallback, AutoCloseable {
         client = new MqttClient(broker, "watch-" + UUID.randomUUID().toString().substring(0, 8), new MemoryPersistence());
         client.setCallback(this);
         MqttConnectionOptions o = new MqttConnectionOptions();
+        // A persistent session: statuses published while the broker restarts are not lost to the test.
+        o.setCleanStart(false);
+        o.setSessionExpiryInterval(300L);
         o.setAutomaticReconnect(true);
         o.setAutomaticReconnectDelay(1, 2);
         client.connect(o);
