@@ -23,13 +23,7 @@ class BrokerRestartTest {
             AgentProcess agent = bed.agent(id);
             Path image = bed.image("img", 8 * 1024 * 1024, 31);
             int mark = bed.watcher.mark();
-            CompletableFuture<Publisher.Outcome> publishing = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return bed.publish(bed.release(id, image, 1, 1024, bed.ecKey));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(bed.release(id, image, 1, 1024, bed.ecKey));
             bed.watcher.await(mark, id, s -> s.received() != null && s.received() > 300, TestBed.LONG);
             bed.broker.restart(1000);
             Publisher.Outcome outcome = publishing.get(90, TimeUnit.SECONDS);

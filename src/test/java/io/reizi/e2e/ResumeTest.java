@@ -55,13 +55,7 @@ class ResumeTest {
             AgentProcess agent = bed.agent(id);
             Path image = bed.image("img", 8 * 1024 * 1024, 22);
             int mark = bed.watcher.mark();
-            CompletableFuture<Publisher.Outcome> publishing = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return bed.publish(bed.release(id, image, 1, 1024, bed.edKey));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(bed.release(id, image, 1, 1024, bed.edKey));
             bed.watcher.await(mark, id, s -> s.received() != null && s.received() > 300, TestBed.LONG);
             agent.kill9();
             Thread.sleep(500);

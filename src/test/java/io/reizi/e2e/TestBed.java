@@ -71,6 +71,17 @@ final class TestBed implements AutoCloseable {
         }
     }
 
+    /** Publishes on another thread, for tests that disturb the transfer while it runs. */
+    java.util.concurrent.CompletableFuture<Publisher.Outcome> publishAsync(Publisher.Release release) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return publish(release);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     static String sha256(Path file) throws Exception {
         return Sha256.text(Sha256.digest(Files.readAllBytes(file)));
     }
