@@ -135,9 +135,9 @@ class RefusalTest {
     }
 
     @Test
-    void kindsTheRuntimeWillHostAreRefusedForNow() throws Exception {
+    void aJarWithoutEntryIsMalformed() throws Exception {
         Status s = refused(signed(6, f -> f.put("kind", "jar")), 6L, "malformed");
-        assertTrue(s.detail().contains("runtime"), s.detail());
+        assertTrue(s.detail().contains("entry"), s.detail());
     }
 
     @Test

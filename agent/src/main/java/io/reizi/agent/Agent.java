@@ -4,6 +4,7 @@ import io.reizi.agent.mqtt.AgentLink;
 import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.bank.SymlinkBanks;
 import io.reizi.ota.crypto.TrustedKeys;
+import io.reizi.runtime.AppRuntime;
 import java.nio.file.Files;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -32,8 +33,9 @@ public final class Agent implements AutoCloseable {
         TrustedKeys trust = TrustedKeys.load(config.trustDir());
         Log.info(trust.keys().size() + " trusted key(s) from " + config.trustDir());
         link = new AgentLink(config);
+        AppRuntime runtime = new AppRuntime(config.dataDir().resolve("app-state"), config.stopGrace(), Log::info);
         updater = new Updater(config, trust, new SymlinkBanks(config.dataDir()),
-                new StateStore(config.dataDir().resolve("state.json")), link);
+                new StateStore(config.dataDir().resolve("state.json")), link, runtime);
         updater.start();
         link.connect(updater);
         timer = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -20,6 +20,7 @@ public record AgentConfig(
         Optional<String> healthCmd,
         Duration trialWindow,
         int maxTrialRestarts,
+        Duration stopGrace,
         long maxImageSize,
         boolean allowDowngrade,
         Duration sessionExpiry,

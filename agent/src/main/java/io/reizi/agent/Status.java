@@ -23,6 +23,7 @@ public record Status(
         List<int[]> need,
         String active,
         @JsonProperty("active_ver") Long activeVer,
+        @JsonProperty("swap_ms") Double swapMs,
         String error,
         String detail,
         long ts) {
@@ -48,7 +49,7 @@ public record Status(
 
     public Status withTs(long newTs) {
         return new Status(id, state, fw, ver, label, received, count, bytes, progress, rateBps, need, active,
-                activeVer, error, detail, newTs);
+                activeVer, swapMs, error, detail, newTs);
     }
 
     /** The terminal states a publisher waits for. */

@@ -22,6 +22,7 @@ final class StatusBuilder {
     private Double progress;
     private Long rateBps;
     private List<int[]> need;
+    private Double swapMs;
     private String error;
     private String detail;
 
@@ -66,6 +67,11 @@ final class StatusBuilder {
         return this;
     }
 
+    StatusBuilder swapMs(Double ms) {
+        this.swapMs = ms;
+        return this;
+    }
+
     StatusBuilder error(ErrorCode code, String detail) {
         this.error = code == null ? null : code.wire();
         this.detail = detail;
@@ -79,6 +85,6 @@ final class StatusBuilder {
 
     Status build() {
         return new Status(id, state.wire(), fw, ver, label, received, count, bytes, progress, rateBps, need,
-                device.active().wire(), device.activeVer(), error, detail, System.currentTimeMillis());
+                device.active().wire(), device.activeVer(), swapMs, error, detail, System.currentTimeMillis());
     }
 }

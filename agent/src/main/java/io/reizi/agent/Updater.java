@@ -16,6 +16,9 @@ import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Refusal;
+import io.reizi.runtime.AppFailure;
+import io.reizi.runtime.AppRelease;
+import io.reizi.runtime.AppRuntime;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -63,14 +66,18 @@ public final class Updater {
     private final BankBackend banks;
     private final StateStore store;
     private final StatusSink sink;
+    private final AppRuntime runtime;
     private DeviceState state;
     private Download download;
     private Status lastStatus;
     private long lastStatusAt;
     private boolean trialPending;
+    private Double lastSwapMs;
 
-    public Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, StatusSink sink) {
+    public Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, StatusSink sink,
+            AppRuntime runtime) {
         this.config = config;
+        this.runtime = runtime;
         this.trust = trust;
         this.banks = banks;
         this.store = store;
@@ -90,8 +97,29 @@ public final class Updater {
             countTrialRestart();
             return;
         }
+        startActiveApp();
         resumeLeftover();
         if (download == null) publish(base(OtaState.IDLE).build());
+    }
+
+    /** Hosts the active release if it is a jar or exec (a committed one: trials resume in {@link #resumeTrial}). */
+    private void startActiveApp() {
+        Optional<AppRelease> app = appOf(state.active());
+        if (app.isEmpty()) return;
+        try {
+            runtime.start(app.get(), Optional.empty());
+        } catch (AppFailure e) {
+            Log.error("the active release does not start: " + e.getMessage());
+        }
+    }
+
+    /** The runtime's view of what a bank holds, when it is something the runtime runs. */
+    private Optional<AppRelease> appOf(io.reizi.ota.bank.Bank bank) {
+        Release r = state.banks().get(bank);
+        if (r == null || r.kind().equals(Kind.IMAGE.wire())) return Optional.empty();
+        AppRelease.AppKind kind = r.kind().equals(Kind.JAR.wire()) ? AppRelease.AppKind.JAR : AppRelease.AppKind.EXEC;
+        Path dir = banks.bankDir(bank);
+        return Optional.of(new AppRelease(kind, r.ver(), Optional.ofNullable(r.entry()), dir.resolve(Staging.IMAGE), dir));
     }
 
     public synchronized DeviceState deviceState() {
@@ -206,8 +234,9 @@ public final class Updater {
         }
     }
 
-    /** Makes received data durable before the process ends. */
+    /** Makes received data durable and stops the hosted release before the process ends. */
     public synchronized void shutdown() {
+        runtime.close();
         if (download != null) {
             sync(download);
             try {
@@ -219,9 +248,8 @@ public final class Updater {
     }
 
     private void checkPolicy(Manifest m) throws Refusal, IOException {
-        if (m.kind() != Kind.IMAGE) {
-            throw new Refusal(ErrorCode.MALFORMED, "kind '" + m.kind().wire()
-                    + "' needs the light runtime, which this agent does not host yet; only 'image' is installed");
+        if (m.kind() == Kind.JAR && m.entry().isEmpty()) {
+            throw new Refusal(ErrorCode.MALFORMED, "a jar release needs an entry (the class implementing ReiziApp)");
         }
         if (m.expires().isPresent() && System.currentTimeMillis() / 1000 > m.expires().get()) {
             throw new Refusal(ErrorCode.EXPIRED, "manifest expired at " + m.expires().get());
@@ -340,7 +368,7 @@ public final class Updater {
             return;
         }
         Log.info("switched to bank " + state.active().wire() + " ver=" + release.ver() + "; trial starts");
-        runTrial();
+        runTrial(false);
     }
 
     /** A restart during a trial counts, like a bootloader's boot counter; past the limit, roll back now. */
@@ -367,25 +395,24 @@ public final class Updater {
     public synchronized void resumeTrial() {
         if (!trialPending) return;
         trialPending = false;
-        runTrial();
+        runTrial(true);
     }
 
-    private void runTrial() {
+    /**
+     * The trial of the active release: an `image` runs the health command if one is configured; a `jar` or
+     * `exec` is hot-swapped in (or, after a restart, started) and must prove healthy within the window.
+     */
+    private void runTrial(boolean afterRestart) {
         Release release = state.activeRelease().orElseThrow();
-        publish(base(OtaState.TRIAL).release(release).build());
-        if (config.healthCmd().isPresent()) {
-            Path image = banks.bankDir(state.active()).resolve(Staging.IMAGE);
-            HealthCheck.Result result = HealthCheck.run(config.healthCmd().get(), config.trialWindow(), Map.of(
-                    "REIZI_IMAGE", image.toString(),
-                    "REIZI_VER", Long.toString(release.ver()),
-                    "REIZI_BANK", state.active().wire()));
-            Log.info("trial of ver=" + release.ver() + ": " + result.detail());
-            if (!result.healthy()) {
-                rollBack(result.detail());
-                return;
-            }
+        Optional<AppRelease> app = appOf(state.active());
+        lastSwapMs = null;
+        Optional<String> failure = app.isPresent() ? trialOfApp(release, app.get(), afterRestart) : trialOfImage(release);
+        if (failure.isPresent()) {
+            rollBack(failure.get());
+            return;
         }
         try {
+            runtime.commit();
             state = state.commit();
             store.save(state);
         } catch (IOException e) {
@@ -393,7 +420,39 @@ public final class Updater {
             return;
         }
         Log.info("committed ver=" + release.ver() + " in bank " + state.active().wire());
-        publish(base(OtaState.COMMITTED).release(release).build());
+        publish(base(OtaState.COMMITTED).release(release).swapMs(lastSwapMs).build());
+    }
+
+    private Optional<String> trialOfImage(Release release) {
+        publish(base(OtaState.TRIAL).release(release).build());
+        if (config.healthCmd().isEmpty()) return Optional.empty();
+        Path image = banks.bankDir(state.active()).resolve(Staging.IMAGE);
+        HealthCheck.Result result = HealthCheck.run(config.healthCmd().get(), config.trialWindow(), Map.of(
+                "REIZI_IMAGE", image.toString(),
+                "REIZI_VER", Long.toString(release.ver()),
+                "REIZI_BANK", state.active().wire()));
+        Log.info("trial of ver=" + release.ver() + ": " + result.detail());
+        return result.healthy() ? Optional.empty() : Optional.of(result.detail());
+    }
+
+    private Optional<String> trialOfApp(Release release, AppRelease app, boolean afterRestart) {
+        try {
+            if (afterRestart) {
+                runtime.start(app, Optional.empty());
+            } else {
+                lastSwapMs = runtime.swapTo(app).interruptionMs();
+            }
+            publish(base(OtaState.TRIAL).release(release).swapMs(lastSwapMs).build());
+            if (!runtime.awaitHealthy(config.trialWindow())) {
+                return Optional.of(app.name() + " did not report healthy within " + config.trialWindow().toMillis() + " ms");
+            }
+            return Optional.empty();
+        } catch (AppFailure e) {
+            return Optional.of(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("trial interrupted");
+        }
     }
 
     private void rollBack(String why) {
@@ -406,6 +465,11 @@ public final class Updater {
             Log.error("rollback to bank " + after.active().wire() + " failed: " + e.getMessage());
         }
         state = after;
+        try {
+            runtime.rollBackTo(appOf(state.active()));
+        } catch (AppFailure e) {
+            Log.error("the previous release does not start again: " + e.getMessage());
+        }
         Log.warn("rolled back ver=" + failed.ver() + " to bank " + state.active().wire() + ": " + why);
         publish(base(OtaState.ROLLED_BACK).release(failed).error(ErrorCode.HEALTH_CHECK_FAILED, why).build());
     }

@@ -36,6 +36,8 @@ public final class AgentCommand implements Callable<Integer> {
     String trialWindow;
     @Option(names = "--max-trial-restarts", description = "Restarts survived during a trial before rolling back by itself. Default 1.")
     Integer maxTrialRestarts;
+    @Option(names = "--stop-grace", description = "How long a hosted exec release has between SIGTERM and SIGKILL. Default 5s.")
+    String stopGrace;
     @Option(names = "--max-image-size", description = "Largest image accepted, bytes. Default 4294967296.")
     Long maxImageSize;
     @Option(names = "--allow-downgrade", description = "Accept a ver not above the active one (never a rolled-back one).")
@@ -87,6 +89,7 @@ public final class AgentCommand implements Callable<Integer> {
                 Optional.ofNullable(f.pick("health-cmd", healthCmd, null)),
                 Durations.parse(f.pick("trial-window", trialWindow, "10s")),
                 Integer.parseInt(f.pick("max-trial-restarts", maxTrialRestarts, "1")),
+                Durations.parse(f.pick("stop-grace", stopGrace, "5s")),
                 Long.parseLong(f.pick("max-image-size", maxImageSize, "4294967296")),
                 Boolean.parseBoolean(f.pick("allow-downgrade", allowDowngrade, "false")),
                 Durations.parse(f.pick("session-expiry", sessionExpiry, "1d")),

@@ -56,7 +56,7 @@ public final class DemoCommand implements Callable<Integer> {
 
             Path dataDir = work.resolve("device");
             AgentConfig config = new AgentConfig("demo-device", url, dataDir, trust, List.of(), Optional.of("demo-board"),
-                    Optional.of("test -s \"$REIZI_IMAGE\""), Duration.ofSeconds(10), 1, 1L << 32, false,
+                    Optional.of("test -s \"$REIZI_IMAGE\""), Duration.ofSeconds(10), 1, Duration.ofSeconds(5), 1L << 32, false,
                     Duration.ofDays(1), 32, Duration.ofSeconds(30), Duration.ofSeconds(2), 64, Duration.ofMillis(500),
                     Duration.ofSeconds(1), "ota/firmware", "/ota/status");
             try (Agent agent = new Agent(config)) {

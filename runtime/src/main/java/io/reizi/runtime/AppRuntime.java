@@ -1,0 +1,116 @@
+package io.reizi.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The light runtime: runs the active bank's release and hot-swaps it. A swap prepares the new release
+ * fully while the old one keeps running, then stops the old and starts the new; that gap is the
+ * interruption window. The old release's state (its snapshot, and a copy of the state folder) is kept
+ * until the new one is committed, so a rollback can start the old one again where it was.
+ */
+public final class AppRuntime implements AutoCloseable {
+    /** What a swap measured. */
+    public record Swap(double interruptionMs) {}
+
+    private final Path stateDir;
+    private final Path rollbackStateDir;
+    private final Duration stopGrace;
+    private final Consumer<String> log;
+    private HostedApp current;
+    private Optional<byte[]> handedOver = Optional.empty();
+
+    public AppRuntime(Path stateDir, Duration stopGrace, Consumer<String> log) throws IOException {
+        this.stateDir = Files.createDirectories(stateDir);
+        this.rollbackStateDir = stateDir.resolveSibling(stateDir.getFileName() + ".rollback");
+        this.stopGrace = stopGrace;
+        this.log = log;
+    }
+
+    /** Starts a release with nothing running before it (agent start, or a trial resumed after a restart). */
+    public synchronized void start(AppRelease release, Optional<byte[]> previousState) throws AppFailure {
+        stopCurrent();
+        HostedApp app = prepare(release);
+        app.start(previousState);
+        current = app;
+        log.accept("running " + release.name());
+    }
+
+    /** Prepares {@code next}, then stops the running release and starts {@code next} with its snapshot. */
+    public synchronized Swap swapTo(AppRelease next) throws AppFailure {
+        HostedApp prepared = prepare(next);
+        try {
+            Bundle.copyTree(stateDir, rollbackStateDir);
+        } catch (IOException e) {
+            prepared.stop();
+            throw new AppFailure("cannot keep a copy of the state folder for rollback", e);
+        }
+        long t0 = System.nanoTime();
+        byte[] snapshot = current == null ? null : current.snapshot();
+        handedOver = Optional.ofNullable(snapshot);
+        stopCurrent();
+        prepared.start(handedOver);
+        current = prepared;
+        double ms = (System.nanoTime() - t0) / 1e6;
+        log.accept("swapped to " + next.name() + " in " + String.format(java.util.Locale.ROOT, "%.2f", ms) + " ms");
+        return new Swap(ms);
+    }
+
+    /** True when the running release proves healthy within the window (the trial). */
+    public boolean awaitHealthy(Duration window) throws InterruptedException {
+        HostedApp app;
+        synchronized (this) {
+            app = current;
+        }
+        return app != null && app.awaitHealthy(window);
+    }
+
+    /** Stops the release on trial and starts {@code previous} again with the state it handed over. */
+    public synchronized void rollBackTo(Optional<AppRelease> previous) throws AppFailure {
+        stopCurrent();
+        try {
+            if (Files.exists(rollbackStateDir)) Bundle.copyTree(rollbackStateDir, stateDir);
+        } catch (IOException e) {
+            log.accept("cannot restore the state folder: " + e.getMessage());
+        }
+        if (previous.isPresent()) start(previous.get(), handedOver);
+        handedOver = Optional.empty();
+    }
+
+    /** The new release stays: forget what a rollback would have needed. */
+    public synchronized void commit() throws IOException {
+        handedOver = Optional.empty();
+        Bundle.deleteTree(rollbackStateDir);
+    }
+
+    public synchronized Optional<AppRelease> running() {
+        return Optional.ofNullable(current).map(HostedApp::release);
+    }
+
+    synchronized HostedApp current() {
+        return current;
+    }
+
+    private HostedApp prepare(AppRelease release) throws AppFailure {
+        return switch (release.kind()) {
+            case JAR -> JarApp.prepare(release, stateDir, log);
+            case EXEC -> ExecApp.prepare(release, stateDir, stopGrace, log);
+        };
+    }
+
+    private void stopCurrent() {
+        if (current != null) {
+            current.stop();
+            current = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        stopCurrent();
+    }
+}
