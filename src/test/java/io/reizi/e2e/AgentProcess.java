@@ -62,6 +62,17 @@ final class AgentProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** Waits until {@code text} has appeared in the log at least {@code times} times. */
+    void awaitLog(String text, int times) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (log().lines().filter(l -> l.contains(text)).count() < times) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("'" + text + "' not logged " + times + " time(s):\n" + log());
+            }
+            Thread.sleep(20);
+        }
+    }
+
     String log() throws IOException {
         return Files.readString(log);
     }

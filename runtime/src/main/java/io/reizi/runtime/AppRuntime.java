@@ -29,13 +29,16 @@ public final class AppRuntime implements AutoCloseable {
         this.rollbackStateDir = stateDir.resolveSibling(stateDir.getFileName() + ".rollback");
         this.stopGrace = stopGrace;
         this.log = log;
+        // A bank's image path is reused by later releases; the JDK's jar: URL cache would keep serving an
+        // app the resources of the release that was there before (getResourceAsStream goes through it).
+        java.net.URLConnection.setDefaultUseCaches("jar", false);
     }
 
     /** Starts a release with nothing running before it (agent start, or a trial resumed after a restart). */
     public synchronized void start(AppRelease release, Optional<byte[]> previousState) throws AppFailure {
         stopCurrent();
         HostedApp app = prepare(release);
-        app.start(previousState);
+        startOrRelease(app, previousState);
         current = app;
         log.accept("running " + release.name());
     }
@@ -53,7 +56,7 @@ public final class AppRuntime implements AutoCloseable {
         byte[] snapshot = current == null ? null : current.snapshot();
         handedOver = Optional.ofNullable(snapshot);
         stopCurrent();
-        prepared.start(handedOver);
+        startOrRelease(prepared, handedOver);
         current = prepared;
         double ms = (System.nanoTime() - t0) / 1e6;
         log.accept("swapped to " + next.name() + " in " + String.format(java.util.Locale.ROOT, "%.2f", ms) + " ms");
@@ -100,6 +103,16 @@ public final class AppRuntime implements AutoCloseable {
             case JAR -> JarApp.prepare(release, stateDir, log);
             case EXEC -> ExecApp.prepare(release, stateDir, stopGrace, log);
         };
+    }
+
+    /** A release that fails to start is stopped at once, so that nothing of it (threads, loader) lingers. */
+    private static void startOrRelease(HostedApp app, Optional<byte[]> state) throws AppFailure {
+        try {
+            app.start(state);
+        } catch (AppFailure e) {
+            app.stop();
+            throw e;
+        }
     }
 
     private void stopCurrent() {

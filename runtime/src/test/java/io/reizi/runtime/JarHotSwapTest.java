@@ -88,4 +88,32 @@ class JarHotSwapTest {
             assertTrue(rt.awaitHealthy(Duration.ofSeconds(1)));
         }
     }
+
+    @Test
+    void aReleaseInTheSameBankPathSeesItsOwnResources() throws Exception {
+        String source = TestApps.counter("ok").replace("public void start(AppContext c) {",
+                "public void start(AppContext c) { if (!health()) throw new IllegalStateException(\"bad build\");").replace("public boolean health() { return running && !MODE.equals(\"never-healthy\"); }",
+                "public boolean health() { try (var in = App.class.getResourceAsStream(\"/which\")) { return new String(in.readAllBytes()).equals(\"good\"); } catch (Exception e) { return false; } }");
+        try (AppRuntime rt = new AppRuntime(dir.resolve("state"), Duration.ofSeconds(2), log::add)) {
+            Path bank = java.nio.file.Files.createDirectories(dir.resolve("same-bank"));
+            for (String which : new String[] {"bad", "good"}) {
+                Path jar = TestApps.jar(dir, "res-" + which, source);
+                try (var fs = java.nio.file.FileSystems.newFileSystem(jar)) {
+                    java.nio.file.Files.writeString(fs.getPath("/which"), which);
+                }
+                // A new file at the same path, as a download into the same bank makes it.
+                Path image = bank.resolve("image");
+                java.nio.file.Files.deleteIfExists(image);
+                java.nio.file.Files.copy(jar, image);
+                AppRelease r = new AppRelease(AppRelease.AppKind.JAR, which.equals("bad") ? 1 : 2, Optional.of("demo.App"), image, bank);
+                if (which.equals("bad")) {
+                    // Reads its resource, then fails to start: its loader must not linger with the old file.
+                    assertThrows(AppFailure.class, () -> rt.start(r, Optional.empty()));
+                } else {
+                    rt.start(r, Optional.empty());
+                    assertTrue(rt.awaitHealthy(Duration.ofMillis(300)), "the new release read its own resource");
+                }
+            }
+        }
+    }
 }

@@ -15,12 +15,12 @@ public final class CounterApp implements ReiziApp {
     private volatile long counter;
     private volatile boolean running;
     private Thread ticker;
-    private String mode;
+    private java.util.Set<String> mode;
 
     @Override
     public void start(AppContext context) throws IOException {
         mode = mode();
-        if (mode.equals("fail-start")) throw new IllegalStateException("this build is broken on purpose");
+        if (mode.contains("fail-start")) throw new IllegalStateException("this build is broken on purpose");
         counter = context.previousState().map(b -> Long.parseLong(new String(b, StandardCharsets.UTF_8))).orElse(0L);
         context.log("counter v" + context.version() + " starts at " + counter);
         running = true;
@@ -40,7 +40,7 @@ public final class CounterApp implements ReiziApp {
     public void stop() {
         running = false;
         ticker.interrupt();
-        while (mode.equals("hang-on-stop")) {
+        while (mode.contains("hang-on-stop")) {
             try {
                 Thread.sleep(1000); // never returns, and ignores interrupts: the runtime must give up on it
             } catch (InterruptedException ignored) {
@@ -51,7 +51,7 @@ public final class CounterApp implements ReiziApp {
 
     @Override
     public boolean health() {
-        return running && !mode.equals("never-healthy");
+        return running && !mode.contains("never-healthy");
     }
 
     @Override
@@ -59,11 +59,12 @@ public final class CounterApp implements ReiziApp {
         return Long.toString(counter).getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String mode() throws IOException {
+    /** The misbehaviours this build was made with (comma-separated in sample.properties). */
+    private static java.util.Set<String> mode() throws IOException {
         Properties p = new Properties();
         try (InputStream in = CounterApp.class.getResourceAsStream("/sample.properties")) {
             if (in != null) p.load(in);
         }
-        return p.getProperty("mode", "ok").trim();
+        return java.util.Set.of(p.getProperty("mode", "ok").replace(" ", "").split(","));
     }
 }
