@@ -5,6 +5,8 @@ import io.reizi.agent.AgentConfig;
 import io.reizi.agent.DemoBroker;
 import io.reizi.agent.Log;
 import io.reizi.agent.Publisher;
+import io.reizi.agent.Samples;
+import io.reizi.agent.Status;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Kind;
 import java.nio.file.Files;
@@ -19,8 +21,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code reizi demo}: a broker, a device and a publisher in one process. Two releases go out: v1 lands in
- * bank b, v2 in bank a, each verified, switched atomically, health-checked and committed.
+ * {@code reizi demo}: a broker, a device and a publisher in one process. An image release, then the sample
+ * jar app, hot-swapped to a new version with its state, then a broken version that is rolled back.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run a whole update end to end on this machine: embedded broker, agent, signed release.")
@@ -56,37 +58,46 @@ public final class DemoCommand implements Callable<Integer> {
 
             Path dataDir = work.resolve("device");
             AgentConfig config = new AgentConfig("demo-device", url, dataDir, trust, List.of(), Optional.of("demo-board"),
-                    Optional.of("test -s \"$REIZI_IMAGE\""), Duration.ofSeconds(10), 1, Duration.ofSeconds(5), 1L << 32, false,
+                    Optional.of("test -s \"$REIZI_IMAGE\""), Duration.ofSeconds(3), 1, Duration.ofSeconds(5), 1L << 32, false,
                     Duration.ofDays(1), 32, Duration.ofSeconds(30), Duration.ofSeconds(2), 64, Duration.ofMillis(500),
                     Duration.ofSeconds(1), "ota/firmware", "/ota/status");
             try (Agent agent = new Agent(config)) {
                 agent.start();
-                for (int ver = 1; ver <= 2; ver++) {
-                    Path image = work.resolve("firmware-" + ver + ".0.img");
-                    byte[] bytes = new byte[size];
-                    new Random(ver).nextBytes(bytes);
-                    Files.write(image, bytes);
-                    say("publishing " + image.getFileName() + " as ver " + ver + " (" + size + " bytes, " + chunk
-                            + "-byte chunks)");
-                    Publisher.Release release = new Publisher.Release(url, "demo-device", false, Set.of(), image, ver,
-                            Kind.IMAGE, key, Optional.empty(), Optional.of(ver + ".0.0"), chunk,
-                            Optional.of(List.of("demo-board")), Optional.empty(), Duration.ofSeconds(120),
-                            "ota/firmware", "/ota/status", 32);
-                    long t0 = System.nanoTime();
-                    Publisher.Outcome outcome;
-                    try (Publisher publisher = new Publisher(release)) {
-                        outcome = publisher.run(new ProgressView(System.out));
-                    }
-                    if (!outcome.success()) {
-                        say("update to ver " + ver + " FAILED: " + outcome.summary());
-                        return 1;
-                    }
-                    boolean same = java.util.Arrays.equals(bytes, Files.readAllBytes(dataDir.resolve("current/image")));
-                    say("ver " + ver + " committed in " + (System.nanoTime() - t0) / 1_000_000 + " ms; bank "
-                            + agent.updater().deviceState().active().wire() + " is active; current/image "
-                            + (same ? "is byte-identical to the release" : "DIFFERS from the release"));
-                    if (!same) return 1;
-                }
+                say("");
+                say("1) an image release: stored, verified, switched, health-checked");
+                Path image = work.resolve("firmware-1.0.img");
+                byte[] bytes = new byte[size];
+                new Random(1).nextBytes(bytes);
+                Files.write(image, bytes);
+                Publisher.Outcome first = publish(url, key, image, 1, Kind.IMAGE, null);
+                if (!first.success()) return fail(first);
+                boolean same = java.util.Arrays.equals(bytes, Files.readAllBytes(dataDir.resolve("current/image")));
+                say("ver 1 committed; bank " + agent.updater().deviceState().active().wire()
+                        + " is active; current/image " + (same ? "is byte-identical to the release" : "DIFFERS"));
+                if (!same) return 1;
+
+                say("");
+                say("2) a jar app (the sample counter) starts in the light runtime");
+                if (!publish(url, key, Samples.counterJar(), 2, Kind.JAR, ENTRY).success()) return 1;
+                Thread.sleep(1500);
+
+                say("");
+                say("3) ver 3 of the app is hot-swapped in: the counter carries on, no restart of the agent");
+                Publisher.Outcome third = publish(url, key, Samples.counterVariant(work.resolve("counter-3.jar"), "ok"), 3,
+                        Kind.JAR, ENTRY);
+                if (!third.success()) return fail(third);
+                Status swapped = third.devices().get("demo-device");
+                say("ver 3 committed; interruption window " + String.format(java.util.Locale.ROOT, "%.2f", swapped.swapMs())
+                        + " ms (see the counter value it started from in the device log above)");
+
+                say("");
+                say("4) ver 4 is broken on purpose (never healthy): the agent rolls back by itself");
+                Publisher.Outcome fourth = publish(url, key, Samples.counterVariant(work.resolve("counter-4.jar"),
+                        "never-healthy"), 4, Kind.JAR, ENTRY);
+                Status back = fourth.devices().get("demo-device");
+                if (back == null || !"rolled_back".equals(back.state())) return fail(fourth);
+                say("ver 4 " + back.state() + " (" + back.error() + ": " + back.detail() + "); ver "
+                        + back.activeVer() + " runs again with its state");
             }
             say("");
             say("Where to look:");
@@ -98,6 +109,24 @@ public final class DemoCommand implements Callable<Integer> {
         } finally {
             if (embedded != null) embedded.close();
         }
+    }
+
+    private static final String ENTRY = "io.reizi.samples.CounterApp";
+
+    private Publisher.Outcome publish(String url, Keys.SigningKey key, Path file, long ver, Kind kind, String entry)
+            throws Exception {
+        say("publishing " + file.getFileName() + " as ver " + ver + " (" + kind.wire() + ")");
+        Publisher.Release release = new Publisher.Release(url, "demo-device", false, Set.of(), file, ver, kind, key,
+                Optional.ofNullable(entry), Optional.of(ver + ".0.0"), chunk, Optional.of(List.of("demo-board")),
+                Optional.empty(), Duration.ofSeconds(120), "ota/firmware", "/ota/status", 32);
+        try (Publisher publisher = new Publisher(release)) {
+            return publisher.run(new ProgressView(System.out));
+        }
+    }
+
+    private static int fail(Publisher.Outcome outcome) {
+        say("update FAILED: " + outcome.summary());
+        return 1;
     }
 
     private static void say(String line) {
