@@ -26,6 +26,7 @@ final class AgentProcess implements AutoCloseable {
     }
 
     AgentProcess start() throws IOException {
+        readyBaseline = countReady(); // the log may hold earlier runs
         process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -37,10 +38,7 @@ final class AgentProcess implements AutoCloseable {
     AgentProcess awaitReady() throws Exception {
         long deadline = System.currentTimeMillis() + 20_000;
         while (System.currentTimeMillis() < deadline) {
-            if (countReady() > readyBaseline) {
-                readyBaseline = countReady();
-                return this;
-            }
+            if (countReady() > readyBaseline) return this;
             if (!process.isAlive()) throw new IllegalStateException("agent exited early:\n" + Files.readString(log));
             Thread.sleep(20);
         }

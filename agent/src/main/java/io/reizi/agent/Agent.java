@@ -2,7 +2,6 @@ package io.reizi.agent;
 
 import io.reizi.agent.mqtt.AgentLink;
 import io.reizi.ota.bank.StateStore;
-import io.reizi.ota.bank.SymlinkBanks;
 import io.reizi.ota.crypto.TrustedKeys;
 import io.reizi.runtime.AppRuntime;
 import java.nio.file.Files;
@@ -34,7 +33,7 @@ public final class Agent implements AutoCloseable {
         Log.info(trust.keys().size() + " trusted key(s) from " + config.trustDir());
         link = new AgentLink(config);
         AppRuntime runtime = new AppRuntime(config.dataDir().resolve("app-state"), config.stopGrace(), Log::info);
-        updater = new Updater(config, trust, new SymlinkBanks(config.dataDir()),
+        updater = new Updater(config, trust, config.banks().open(config.dataDir()),
                 new StateStore(config.dataDir().resolve("state.json")), link, runtime);
         updater.start();
         link.connect(updater);

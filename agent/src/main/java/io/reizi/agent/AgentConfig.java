@@ -21,6 +21,8 @@ public record AgentConfig(
         Duration trialWindow,
         int maxTrialRestarts,
         Duration stopGrace,
+        BankSettings banks,
+        Optional<String> rebootCmd,
         long maxImageSize,
         boolean allowDowngrade,
         Duration sessionExpiry,

@@ -149,6 +149,8 @@ public final class Publisher implements MqttCallback, AutoCloseable {
         if (s.id() == null || s.ver() == null || s.ver() != release.ver()) return;
         if (!isTarget(s.id())) return;
         synchronized (this) {
+            Status before = devices.get(s.id());
+            if (before != null && before.isTerminal()) return; // the first outcome stands (a re-sent manifest may be refused after it)
             devices.put(s.id(), s);
             if (s.need() != null && "downloading".equals(s.state())) {
                 for (int[] range : s.need()) {

@@ -88,8 +88,13 @@ public final class Updater {
     public synchronized void start() throws IOException {
         state = store.load();
         if (banks.pointedAt() != state.active()) {
-            Log.warn("bank pointer disagrees with the state file; pointing it at bank " + state.active().wire());
-            banks.activate(state.active());
+            if (state.trial() && banks.bootloaderDecides()) {
+                rollBack("the bootloader fell back to bank " + banks.pointedAt().wire()
+                        + ": ver " + state.activeVer() + " did not confirm its boot");
+            } else {
+                Log.warn("bank pointer disagrees with the state file; pointing it at bank " + state.active().wire());
+                banks.activate(state.active());
+            }
         }
         Log.info("active bank " + state.active().wire() + " ver=" + state.activeVer()
                 + (state.trial() ? " (on trial)" : ""));
@@ -99,7 +104,7 @@ public final class Updater {
         }
         startActiveApp();
         resumeLeftover();
-        if (download == null) publish(base(OtaState.IDLE).build());
+        if (download == null && lastStatus == null) publish(base(OtaState.IDLE).build()); // else a rollback says more
     }
 
     /** Hosts the active release if it is a jar or exec (a committed one: trials resume in {@link #resumeTrial}). */
@@ -118,8 +123,8 @@ public final class Updater {
         Release r = state.banks().get(bank);
         if (r == null || r.kind().equals(Kind.IMAGE.wire())) return Optional.empty();
         AppRelease.AppKind kind = r.kind().equals(Kind.JAR.wire()) ? AppRelease.AppKind.JAR : AppRelease.AppKind.EXEC;
-        Path dir = banks.bankDir(bank);
-        return Optional.of(new AppRelease(kind, r.ver(), Optional.ofNullable(r.entry()), dir.resolve(Staging.IMAGE), dir));
+        return Optional.of(new AppRelease(kind, r.ver(), Optional.ofNullable(r.entry()), banks.imagePath(bank),
+                banks.bankDir(bank)));
     }
 
     public synchronized DeviceState deviceState() {
@@ -161,10 +166,14 @@ public final class Updater {
             return;
         }
         Optional<Release> active = state.activeRelease();
-        if (active.isPresent() && !state.trial() && active.get().ver() == manifest.ver()
-                && active.get().hash().equals(manifest.hash())) {
-            Log.info("manifest ver=" + manifest.ver() + " is the active, committed release");
-            publish(base(OtaState.COMMITTED).release(manifest).build());
+        if (active.isPresent() && active.get().ver() == manifest.ver() && active.get().hash().equals(manifest.hash())) {
+            if (state.trial()) {
+                Log.info("manifest ver=" + manifest.ver() + " is the release on trial");
+                publish(base(OtaState.TRIAL).release(manifest).build());
+            } else {
+                Log.info("manifest ver=" + manifest.ver() + " is the active, committed release");
+                publish(base(OtaState.COMMITTED).release(manifest).build());
+            }
             return;
         }
         try {
@@ -248,6 +257,10 @@ public final class Updater {
     }
 
     private void checkPolicy(Manifest m) throws Refusal, IOException {
+        if (m.kind() != Kind.IMAGE && banks.bootloaderDecides()) {
+            throw new Refusal(ErrorCode.MALFORMED, "kind '" + m.kind().wire() + "' is hosted by the runtime, which runs"
+                    + " releases from the symlink backend; this device's banks are partitions for 'image' releases");
+        }
         if (m.kind() == Kind.JAR && m.entry().isEmpty()) {
             throw new Refusal(ErrorCode.MALFORMED, "a jar release needs an entry (the class implementing ReiziApp)");
         }
@@ -283,8 +296,7 @@ public final class Updater {
         }
         state = state.clearInactive();
         store.save(state);
-        Path dir = banks.bankDir(state.inactive());
-        Staging staging = Staging.start(dir, cose, m.count());
+        Staging staging = Staging.start(banks, state.inactive(), cose, m.count());
         download = new Download(m, manifestPayload, topic, new Transfer(m, new java.util.BitSet()), staging,
                 System.nanoTime());
         Log.info("manifest accepted: fw=" + m.fw() + " ver=" + m.ver() + " size=" + m.size() + " chunks="
@@ -293,8 +305,7 @@ public final class Updater {
     }
 
     private void resumeLeftover() throws IOException {
-        Path dir = banks.bankDir(state.inactive());
-        Optional<Staging.Leftover> leftover = Staging.leftover(dir);
+        Optional<Staging.Leftover> leftover = Staging.leftover(banks, state.inactive());
         if (leftover.isEmpty()) return;
         try {
             CoseSign1.Envelope env = CoseSign1.decode(leftover.get().cose());
@@ -302,13 +313,13 @@ public final class Updater {
             Manifest m = ManifestCodec.decode(env.payload());
             Transfer t = new Transfer(m, leftover.get().durable());
             download = new Download(m, env.payload(), config.manifestTopic(config.id()), t,
-                    Staging.resume(dir, m.count()), System.nanoTime());
+                    Staging.resume(banks, state.inactive(), m.count()), System.nanoTime());
             Log.info("resuming download of ver=" + m.ver() + ": " + t.receivedCount() + "/" + m.count()
                     + " chunks already on disk");
             publish(progress(download, OtaState.DOWNLOADING).need(Status.wire(t.need())).build());
         } catch (Refusal r) {
             Log.warn("dropping leftover download: " + r.getMessage());
-            Staging.discard(dir);
+            Staging.discard(banks, state.inactive());
         }
     }
 
@@ -328,12 +339,11 @@ public final class Updater {
         Log.info("all " + m.count() + " chunks of ver=" + m.ver() + " received; verifying");
         publish(progress(d, OtaState.VERIFYING).build());
         download = null;
-        Path dir = banks.bankDir(state.inactive());
         try {
             String actual = d.staging.hash(m.size());
             if (!actual.equals(m.hash())) {
                 d.staging.close();
-                Staging.discard(dir);
+                Staging.discard(banks, state.inactive());
                 refuse(identity(m), new Refusal(ErrorCode.IMAGE_HASH_MISMATCH,
                         "image is " + actual + ", the manifest says " + m.hash()));
                 return;
@@ -367,8 +377,32 @@ public final class Updater {
             publish(base(OtaState.FAILED).release(release).error(ErrorCode.SWITCH_FAILED, e.getMessage()).build());
             return;
         }
+        if (banks.bootloaderDecides()) {
+            requestReboot(release);
+            return;
+        }
         Log.info("switched to bank " + state.active().wire() + " ver=" + release.ver() + "; trial starts");
         runTrial(false);
+    }
+
+    /**
+     * A bootloader backend boots the new slot only after a reboot; its trial runs when the agent starts on
+     * the new system (that start counts as the first trial restart). Without a reboot command, the operator reboots.
+     */
+    private void requestReboot(Release release) {
+        String detail = "bank " + state.active().wire() + " is primary; reboot to boot ver " + release.ver();
+        publish(base(OtaState.TRIAL).release(release).detail(detail).build());
+        if (config.rebootCmd().isEmpty()) {
+            Log.warn(detail + " (no reboot-cmd configured)");
+            return;
+        }
+        Log.info(detail + ": running " + config.rebootCmd().get());
+        try {
+            new ProcessBuilder("/bin/sh", "-c", config.rebootCmd().get()).inheritIO()
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        } catch (IOException e) {
+            Log.error("reboot command failed to start: " + e.getMessage());
+        }
     }
 
     /** A restart during a trial counts, like a bootloader's boot counter; past the limit, roll back now. */
@@ -413,6 +447,7 @@ public final class Updater {
         }
         try {
             runtime.commit();
+            banks.markGood(state.active());
             state = state.commit();
             store.save(state);
         } catch (IOException e) {
@@ -426,7 +461,7 @@ public final class Updater {
     private Optional<String> trialOfImage(Release release) {
         publish(base(OtaState.TRIAL).release(release).build());
         if (config.healthCmd().isEmpty()) return Optional.empty();
-        Path image = banks.bankDir(state.active()).resolve(Staging.IMAGE);
+        Path image = banks.imagePath(state.active());
         HealthCheck.Result result = HealthCheck.run(config.healthCmd().get(), config.trialWindow(), Map.of(
                 "REIZI_IMAGE", image.toString(),
                 "REIZI_VER", Long.toString(release.ver()),
@@ -459,6 +494,7 @@ public final class Updater {
         Release failed = state.activeRelease().orElseThrow();
         DeviceState after = state.rollBack();
         try {
+            banks.markBad(state.active());
             store.save(after);
             banks.activate(after.active());
         } catch (IOException e) {
@@ -504,7 +540,7 @@ public final class Updater {
         if (download == null) return;
         try {
             download.staging.close();
-            Staging.discard(banks.bankDir(state.inactive()));
+            Staging.discard(banks, state.inactive());
         } catch (IOException e) {
             Log.warn("cleaning the abandoned download: " + e.getMessage());
         }

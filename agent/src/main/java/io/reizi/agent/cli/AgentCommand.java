@@ -2,6 +2,7 @@ package io.reizi.agent.cli;
 
 import io.reizi.agent.Agent;
 import io.reizi.agent.AgentConfig;
+import io.reizi.agent.BankSettings;
 import io.reizi.agent.Durations;
 import io.reizi.agent.Log;
 import java.nio.file.Path;
@@ -38,6 +39,22 @@ public final class AgentCommand implements Callable<Integer> {
     Integer maxTrialRestarts;
     @Option(names = "--stop-grace", description = "How long a hosted exec release has between SIGTERM and SIGKILL. Default 5s.")
     String stopGrace;
+    @Option(names = "--bank-backend", description = "symlink (default), uboot, grub or command.")
+    String bankBackend;
+    @Option(names = "--bank-a", description = "Partition (or file) of bank a, for uboot, grub and command.")
+    Path bankA;
+    @Option(names = "--bank-b", description = "Partition (or file) of bank b, for uboot, grub and command.")
+    Path bankB;
+    @Option(names = "--fw-env-config", description = "fw_env.config for fw_setenv/fw_printenv (uboot). Default: the tools' own.")
+    Path fwEnvConfig;
+    @Option(names = "--grub-env", description = "GRUB environment file (grub), e.g. /boot/grub/grubenv.")
+    Path grubEnv;
+    @Option(names = "--bank-command", description = "Script answering get-primary, set-primary X, get-state X, set-state X good|bad.")
+    String bankCommand;
+    @Option(names = "--boot-attempts", description = "Boots a new slot gets before the bootloader gives up on it (uboot). Default 3.")
+    Integer bootAttempts;
+    @Option(names = "--reboot-cmd", description = "Run after switching a bootloader backend, to boot the new slot.")
+    String rebootCmd;
     @Option(names = "--max-image-size", description = "Largest image accepted, bytes. Default 4294967296.")
     Long maxImageSize;
     @Option(names = "--allow-downgrade", description = "Accept a ver not above the active one (never a rolled-back one).")
@@ -90,6 +107,12 @@ public final class AgentCommand implements Callable<Integer> {
                 Durations.parse(f.pick("trial-window", trialWindow, "10s")),
                 Integer.parseInt(f.pick("max-trial-restarts", maxTrialRestarts, "1")),
                 Durations.parse(f.pick("stop-grace", stopGrace, "5s")),
+                new BankSettings(BankSettings.parse(f.pick("bank-backend", bankBackend, "symlink")),
+                        path(f.pick("bank-a", bankA, null)), path(f.pick("bank-b", bankB, null)),
+                        path(f.pick("fw-env-config", fwEnvConfig, null)), path(f.pick("grub-env", grubEnv, null)),
+                        Optional.ofNullable(f.pick("bank-command", bankCommand, null)),
+                        Integer.parseInt(f.pick("boot-attempts", bootAttempts, "3"))),
+                Optional.ofNullable(f.pick("reboot-cmd", rebootCmd, null)),
                 Long.parseLong(f.pick("max-image-size", maxImageSize, "4294967296")),
                 Boolean.parseBoolean(f.pick("allow-downgrade", allowDowngrade, "false")),
                 Durations.parse(f.pick("session-expiry", sessionExpiry, "1d")),
@@ -101,6 +124,10 @@ public final class AgentCommand implements Callable<Integer> {
                 Durations.parse(f.pick("status-interval", statusInterval, "1s")),
                 f.pick("firmware-prefix", firmwarePrefix, "ota/firmware"),
                 f.pick("status-prefix", statusPrefix, "/ota/status"));
+    }
+
+    private static Optional<Path> path(String p) {
+        return Optional.ofNullable(p).map(Path::of);
     }
 
     private static String required(String value, String key) {

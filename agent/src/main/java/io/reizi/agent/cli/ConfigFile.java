@@ -10,7 +10,8 @@ import java.util.Set;
 /** The agent's config file: {@code key = value} lines whose keys are the long flag names. */
 final class ConfigFile {
     static final Set<String> KEYS = Set.of("id", "broker", "data-dir", "trust", "group", "hw", "health-cmd",
-            "trial-window", "max-trial-restarts", "stop-grace", "max-image-size", "allow-downgrade", "session-expiry",
+            "trial-window", "max-trial-restarts", "stop-grace", "bank-backend", "bank-a", "bank-b", "fw-env-config",
+            "grub-env", "bank-command", "boot-attempts", "reboot-cmd", "max-image-size", "allow-downgrade", "session-expiry",
             "receive-max", "keep-alive", "stall-interval", "sync-chunks", "sync-interval", "status-interval",
             "firmware-prefix", "status-prefix");
     private final Properties values;

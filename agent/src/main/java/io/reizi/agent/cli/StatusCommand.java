@@ -106,7 +106,7 @@ public final class StatusCommand implements Callable<Integer> {
         }
         if (!state.rolledBack().isEmpty()) System.out.println("rolled back vers " + state.rolledBack());
         Path inactive = dir.resolve("banks").resolve(state.inactive().wire());
-        Optional<Staging.Leftover> leftover = Files.isDirectory(inactive) ? Staging.leftover(inactive) : Optional.empty();
+        Optional<Staging.Leftover> leftover = Files.isDirectory(inactive) ? Staging.leftoverIn(inactive) : Optional.empty();
         if (leftover.isPresent()) {
             try {
                 Manifest m = ManifestCodec.decode(CoseSign1.decode(leftover.get().cose()).payload());

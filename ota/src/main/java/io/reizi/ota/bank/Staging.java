@@ -15,9 +15,10 @@ import java.util.BitSet;
 import java.util.Optional;
 
 /**
- * A download in progress inside the inactive bank: {@code image.part} written at chunk offsets,
- * {@code received.bitmap} recording the chunks whose data is already fsync'd, and {@code download.cose},
- * the signed manifest it belongs to. The bitmap is only ever written after the data it records is synced.
+ * A download in progress into the inactive bank: chunks written at their offsets in the bank's staging
+ * path (a file beside the image, or the partition itself), {@code received.bitmap} recording the chunks
+ * whose data is already fsync'd, and {@code download.cose}, the signed manifest it belongs to. The bitmap
+ * is only ever written after the data it records is synced.
  */
 public final class Staging implements Closeable {
     static final String PART = "image.part";
@@ -29,58 +30,69 @@ public final class Staging implements Closeable {
     /** What a previous run left behind: the signed manifest and the chunks known to be on disk. */
     public record Leftover(byte[] cose, BitSet durable) {}
 
-    private final Path dir;
+    private final Path meta;
+    private final Path staging;
+    private final Path image;
     private final int count;
-    private final FileChannel image;
+    private final FileChannel data;
     private final FileChannel bitmap;
 
-    private Staging(Path dir, int count) throws IOException {
-        this.dir = dir;
+    private Staging(BankBackend banks, Bank bank, int count) throws IOException {
+        this.meta = banks.bankDir(bank);
+        this.staging = banks.stagingPath(bank);
+        this.image = banks.imagePath(bank);
         this.count = count;
-        this.image = FileChannel.open(dir.resolve(PART), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        this.bitmap = FileChannel.open(dir.resolve(BITMAP), StandardOpenOption.CREATE, StandardOpenOption.READ,
+        this.data = FileChannel.open(staging, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.bitmap = FileChannel.open(meta.resolve(BITMAP), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
     }
 
-    /** Reads the leftover of an interrupted download in {@code dir}, if there is one. */
-    public static Optional<Leftover> leftover(Path dir) throws IOException {
-        Path cose = dir.resolve(MANIFEST);
-        if (!Files.exists(cose) || !Files.exists(dir.resolve(PART))) return Optional.empty();
-        BitSet durable = Files.exists(dir.resolve(BITMAP))
-                ? BitSet.valueOf(Files.readAllBytes(dir.resolve(BITMAP))) : new BitSet();
+    /** Reads the leftover of an interrupted download into {@code bank}, if there is one. */
+    public static Optional<Leftover> leftover(BankBackend banks, Bank bank) throws IOException {
+        if (!Files.exists(banks.stagingPath(bank))) return Optional.empty();
+        return leftoverIn(banks.bankDir(bank));
+    }
+
+    /** The download recorded in a bank's metadata folder (for reading a data dir without its backend). */
+    public static Optional<Leftover> leftoverIn(Path meta) throws IOException {
+        Path cose = meta.resolve(MANIFEST);
+        if (!Files.exists(cose)) return Optional.empty();
+        BitSet durable = Files.exists(meta.resolve(BITMAP))
+                ? BitSet.valueOf(Files.readAllBytes(meta.resolve(BITMAP))) : new BitSet();
         return Optional.of(new Leftover(Files.readAllBytes(cose), durable));
     }
 
-    /** Starts a new download into {@code dir}, dropping whatever the bank held. */
-    public static Staging start(Path dir, byte[] cose, int count) throws IOException {
-        discard(dir);
-        Files.deleteIfExists(dir.resolve(IMAGE));
-        Files.deleteIfExists(dir.resolve(SIGNED_MANIFEST));
-        Durable.writeAtomically(dir.resolve(MANIFEST), cose);
-        Staging s = new Staging(dir, count);
+    /** Starts a new download into {@code bank}, dropping whatever the bank held. */
+    public static Staging start(BankBackend banks, Bank bank, byte[] cose, int count) throws IOException {
+        Path meta = banks.bankDir(bank);
+        discard(banks, bank);
+        Files.deleteIfExists(meta.resolve(SIGNED_MANIFEST));
+        boolean separateFile = !banks.stagingPath(bank).equals(banks.imagePath(bank));
+        if (separateFile) Files.deleteIfExists(banks.imagePath(bank));
+        Durable.writeAtomically(meta.resolve(MANIFEST), cose);
+        Staging s = new Staging(banks, bank, count);
         s.bitmap.truncate(0);
-        s.image.truncate(0);
+        if (separateFile) s.data.truncate(0); // a partition keeps its size
         s.bitmap.force(true);
-        Durable.syncDir(dir);
+        Durable.syncDir(meta);
         return s;
     }
 
     /** Continues the download that {@link #leftover} found. */
-    public static Staging resume(Path dir, int count) throws IOException {
-        return new Staging(dir, count);
+    public static Staging resume(BankBackend banks, Bank bank, int count) throws IOException {
+        return new Staging(banks, bank, count);
     }
 
     /** Writes chunk data at its offset; not durable until {@link #sync}. */
-    public void write(long offset, byte[] data) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(data);
+    public void write(long offset, byte[] bytes) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
         long pos = offset;
-        while (buf.hasRemaining()) pos += image.write(buf, pos);
+        while (buf.hasRemaining()) pos += data.write(buf, pos);
     }
 
     /** Makes the written data durable, then records {@code received} as durable. */
     public void sync(BitSet received) throws IOException {
-        image.force(false);
+        data.force(false);
         byte[] bits = Arrays.copyOf(received.toByteArray(), (count + 7) / 8);
         ByteBuffer buf = ByteBuffer.wrap(bits);
         long pos = 0;
@@ -88,41 +100,54 @@ public final class Staging implements Closeable {
         bitmap.force(false);
     }
 
-    /** SHA-256 of the staged image, read back from disk in small blocks. */
+    /** SHA-256 of the first {@code size} staged bytes, read back from disk in small blocks. */
     public String hash(long size) throws IOException {
+        return Sha256.text(digest(data, size));
+    }
+
+    /** SHA-256 of the first {@code size} bytes of a file or partition. */
+    public static String hashOf(Path file, long size) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return Sha256.text(digest(ch, size));
+        }
+    }
+
+    private static byte[] digest(FileChannel ch, long size) throws IOException {
         MessageDigest digest = Sha256.newDigest();
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         long pos = 0;
         while (pos < size) {
             buf.clear();
             if (size - pos < buf.capacity()) buf.limit((int) (size - pos));
-            int n = image.read(buf, pos);
+            int n = ch.read(buf, pos);
             if (n < 0) break;
             pos += n;
             buf.flip();
             digest.update(buf);
         }
         if (pos != size) throw new IOException("staged image is " + pos + " bytes, expected " + size);
-        return Sha256.text(digest.digest());
+        return digest.digest();
     }
 
     /** Turns the verified download into the bank's image and signed manifest. */
     public void promote() throws IOException {
         close();
-        Files.move(dir.resolve(PART), dir.resolve(IMAGE), StandardCopyOption.ATOMIC_MOVE);
-        Files.move(dir.resolve(MANIFEST), dir.resolve(SIGNED_MANIFEST), StandardCopyOption.ATOMIC_MOVE);
-        Files.deleteIfExists(dir.resolve(BITMAP));
-        Durable.syncDir(dir);
+        if (!staging.equals(image)) Files.move(staging, image, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(meta.resolve(MANIFEST), meta.resolve(SIGNED_MANIFEST), StandardCopyOption.ATOMIC_MOVE);
+        Files.deleteIfExists(meta.resolve(BITMAP));
+        Durable.syncDir(meta);
     }
 
-    /** Removes a download's files from {@code dir}. */
-    public static void discard(Path dir) throws IOException {
-        for (String f : new String[] {PART, BITMAP, MANIFEST}) Files.deleteIfExists(dir.resolve(f));
+    /** Removes a download's files (a partition itself stays, with whatever was written to it). */
+    public static void discard(BankBackend banks, Bank bank) throws IOException {
+        Path meta = banks.bankDir(bank);
+        for (String f : new String[] {BITMAP, MANIFEST}) Files.deleteIfExists(meta.resolve(f));
+        if (!banks.stagingPath(bank).equals(banks.imagePath(bank))) Files.deleteIfExists(banks.stagingPath(bank));
     }
 
     @Override
     public void close() throws IOException {
-        try (image; bitmap) {
+        try (data; bitmap) {
             // both closed
         }
     }

@@ -28,6 +28,17 @@ public final class SymlinkBanks implements BankBackend {
     }
 
     @Override
+    public Path imagePath(Bank bank) {
+        return bankDir(bank).resolve(Staging.IMAGE);
+    }
+
+    /** Downloads go beside the image and are renamed over it once verified. */
+    @Override
+    public Path stagingPath(Bank bank) {
+        return bankDir(bank).resolve(Staging.PART);
+    }
+
+    @Override
     public Bank pointedAt() throws IOException {
         return Bank.parse(Files.readSymbolicLink(current).getFileName().toString());
     }

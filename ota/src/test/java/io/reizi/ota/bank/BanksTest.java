@@ -30,10 +30,11 @@ class BanksTest {
 
     @Test
     void stagingWritesAtOffsetsResumesAndPromotes() throws Exception {
-        Path bank = Files.createDirectories(dir.resolve("b"));
+        SymlinkBanks banks = new SymlinkBanks(dir);
+        Path bank = banks.bankDir(Bank.B);
         Files.writeString(bank.resolve(Staging.IMAGE), "old release");
         byte[] cose = {1, 2, 3};
-        Staging s = Staging.start(bank, cose, 3);
+        Staging s = Staging.start(banks, Bank.B, cose, 3);
         assertFalse(Files.exists(bank.resolve(Staging.IMAGE)), "the old image is dropped");
         s.write(4, new byte[] {5, 6, 7, 8});
         BitSet got = new BitSet();
@@ -41,10 +42,10 @@ class BanksTest {
         s.sync(got);
         s.close();
 
-        Staging.Leftover left = Staging.leftover(bank).orElseThrow();
+        Staging.Leftover left = Staging.leftover(banks, Bank.B).orElseThrow();
         assertArrayEquals(cose, left.cose());
         assertEquals(got, left.durable());
-        Staging again = Staging.resume(bank, 3);
+        Staging again = Staging.resume(banks, Bank.B, 3);
         again.write(0, new byte[] {1, 2, 3, 4});
         again.write(8, new byte[] {9, 10});
         byte[] whole = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -52,7 +53,25 @@ class BanksTest {
         again.promote();
         assertArrayEquals(whole, Files.readAllBytes(bank.resolve(Staging.IMAGE)));
         assertArrayEquals(cose, Files.readAllBytes(bank.resolve(Staging.SIGNED_MANIFEST)));
-        assertTrue(Staging.leftover(bank).isEmpty());
+        assertTrue(Staging.leftover(banks, Bank.B).isEmpty());
+    }
+
+    @Test
+    void aPartitionIsWrittenInPlaceAndKeepsItsSize() throws Exception {
+        Path a = Files.write(dir.resolve("part-a"), new byte[4096]);
+        Path b = Files.write(dir.resolve("part-b"), new byte[4096]);
+        Path script = dir.resolve("bootctl");
+        Files.writeString(script, "#!/bin/sh\nexit 0\n");
+        script.toFile().setExecutable(true);
+        CommandBanks banks = new CommandBanks(dir.resolve("data"), a, b, script.toString());
+        assertEquals(4096, banks.capacity(Bank.B));
+        Staging s = Staging.start(banks, Bank.B, new byte[] {9}, 1);
+        s.write(0, new byte[] {7, 7, 7});
+        s.sync(new BitSet());
+        assertEquals(Sha256.text(Sha256.digest(new byte[] {7, 7, 7})), s.hash(3));
+        s.promote();
+        assertEquals(4096, Files.size(b), "a partition is not truncated");
+        assertEquals(Sha256.text(Sha256.digest(new byte[] {7, 7, 7})), Staging.hashOf(b, 3));
     }
 
     @Test

@@ -1,0 +1,90 @@
+package io.reizi.ota.bank;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Two partitions chosen by GRUB, through the real {@code grub-editenv} on the environment file and RAUC's
+ * variables: {@code ORDER} ("A B"), {@code A_OK}/{@code A_TRY}, {@code B_OK}/{@code B_TRY}. The boot script
+ * boots the first slot in ORDER that is OK and not yet tried, and sets its TRY; a confirmed boot clears it.
+ * grub-editenv rewrites the whole block in one write, so several variables change together.
+ */
+public final class GrubBanks implements BankBackend {
+    private final Partitions parts;
+    private final Path env;
+
+    public GrubBanks(Path dataDir, Path a, Path b, Path env) throws IOException {
+        this.parts = new Partitions(dataDir, a, b);
+        this.env = env;
+        if (!Files.exists(env)) Partitions.run(List.of("grub-editenv", env.toString(), "create"));
+        if (!read().containsKey("ORDER")) set("ORDER=A B", "A_OK=1", "A_TRY=0", "B_OK=1", "B_TRY=0");
+    }
+
+    @Override
+    public Path bankDir(Bank bank) {
+        return parts.meta(bank);
+    }
+
+    @Override
+    public Path imagePath(Bank bank) {
+        return parts.image(bank);
+    }
+
+    /** The slot GRUB boots: the first in ORDER that is OK. */
+    @Override
+    public Bank pointedAt() throws IOException {
+        Map<String, String> vars = read();
+        List<String> order = List.of(vars.getOrDefault("ORDER", "A B").trim().split("\\s+"));
+        for (String slot : order) {
+            if ("1".equals(vars.get(slot + "_OK"))) return Partitions.bank(slot);
+        }
+        return Partitions.bank(order.getFirst());
+    }
+
+    @Override
+    public void activate(Bank bank) throws IOException {
+        String s = Partitions.slot(bank);
+        set(s + "_OK=1", s + "_TRY=0", "ORDER=" + s + " " + Partitions.slot(bank.other()));
+    }
+
+    @Override
+    public void markGood(Bank bank) throws IOException {
+        String s = Partitions.slot(bank);
+        set(s + "_OK=1", s + "_TRY=0");
+    }
+
+    @Override
+    public void markBad(Bank bank) throws IOException {
+        String s = Partitions.slot(bank);
+        set(s + "_OK=0", s + "_TRY=0", "ORDER=" + Partitions.slot(bank.other()) + " " + s);
+    }
+
+    @Override
+    public long capacity(Bank bank) throws IOException {
+        return parts.capacity(bank);
+    }
+
+    @Override
+    public boolean bootloaderDecides() {
+        return true;
+    }
+
+    private Map<String, String> read() throws IOException {
+        Map<String, String> vars = new HashMap<>();
+        for (String line : Partitions.run(List.of("grub-editenv", env.toString(), "list")).split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) vars.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        return vars;
+    }
+
+    private void set(String... assignments) throws IOException {
+        List<String> cmd = Partitions.cmd("grub-editenv", env.toString(), "set");
+        cmd.addAll(List.of(assignments));
+        Partitions.run(cmd);
+    }
+}

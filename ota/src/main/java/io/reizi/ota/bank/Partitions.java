@@ -1,0 +1,81 @@
+package io.reizi.ota.bank;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the bootloader backends share: two partitions (block devices, or plain files in tests) that hold the
+ * images, a metadata folder per bank in the data dir, and running the bootloader's environment tools.
+ */
+final class Partitions {
+    private final Path dataDir;
+    private final Path a;
+    private final Path b;
+
+    Partitions(Path dataDir, Path a, Path b) throws IOException {
+        this.dataDir = dataDir;
+        this.a = a;
+        this.b = b;
+        for (Bank bank : Bank.values()) {
+            if (!Files.exists(image(bank))) throw new IOException("partition " + image(bank) + " of bank " + bank.wire() + " does not exist");
+            Files.createDirectories(meta(bank));
+        }
+    }
+
+    Path meta(Bank bank) {
+        return dataDir.resolve("banks").resolve(bank.wire());
+    }
+
+    Path image(Bank bank) {
+        return bank == Bank.A ? a : b;
+    }
+
+    /** A partition's size: a block device's from sysfs, a plain file's own. */
+    long capacity(Bank bank) throws IOException {
+        Path p = image(bank).toRealPath();
+        if (Files.isRegularFile(p)) return Files.size(p);
+        Path sectors = Path.of("/sys/class/block", p.getFileName().toString(), "size");
+        return Long.parseLong(Files.readString(sectors).strip()) * 512;
+    }
+
+    /** Runs a tool; its stdout, or an IOException with what it said on failure. */
+    static String run(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes());
+            String err = new String(p.getErrorStream().readAllBytes());
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " did not finish in 30 s");
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + err.strip());
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted running " + command.getFirst(), e);
+        }
+    }
+
+    static List<String> cmd(String... parts) {
+        return new ArrayList<>(List.of(parts));
+    }
+
+    /** Bank letters as bootloaders spell them. */
+    static String slot(Bank bank) {
+        return bank.name();
+    }
+
+    static Bank bank(String slot) throws IOException {
+        return switch (slot.strip().toUpperCase(java.util.Locale.ROOT)) {
+            case "A" -> Bank.A;
+            case "B" -> Bank.B;
+            default -> throw new IOException("slot '" + slot + "' is neither A nor B");
+        };
+    }
+}
