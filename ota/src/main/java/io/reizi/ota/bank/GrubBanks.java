@@ -13,25 +13,14 @@ import java.util.Map;
  * boots the first slot in ORDER that is OK and not yet tried, and sets its TRY; a confirmed boot clears it.
  * grub-editenv rewrites the whole block in one write, so several variables change together.
  */
-public final class GrubBanks implements BankBackend {
-    private final Partitions parts;
+public final class GrubBanks extends PartitionBanks {
     private final Path env;
 
     public GrubBanks(Path dataDir, Path a, Path b, Path env) throws IOException {
-        this.parts = new Partitions(dataDir, a, b);
+        super(dataDir, a, b);
         this.env = env;
-        if (!Files.exists(env)) Partitions.run(List.of("grub-editenv", env.toString(), "create"));
+        if (!Files.exists(env)) PartitionBanks.run(List.of("grub-editenv", env.toString(), "create"));
         if (!read().containsKey("ORDER")) set("ORDER=A B", "A_OK=1", "A_TRY=0", "B_OK=1", "B_TRY=0");
-    }
-
-    @Override
-    public Path bankDir(Bank bank) {
-        return parts.meta(bank);
-    }
-
-    @Override
-    public Path imagePath(Bank bank) {
-        return parts.image(bank);
     }
 
     /** The slot GRUB boots: the first in ORDER that is OK. */
@@ -40,42 +29,32 @@ public final class GrubBanks implements BankBackend {
         Map<String, String> vars = read();
         List<String> order = List.of(vars.getOrDefault("ORDER", "A B").trim().split("\\s+"));
         for (String slot : order) {
-            if ("1".equals(vars.get(slot + "_OK"))) return Partitions.bank(slot);
+            if ("1".equals(vars.get(slot + "_OK"))) return PartitionBanks.bank(slot);
         }
-        return Partitions.bank(order.getFirst());
+        return PartitionBanks.bank(order.getFirst());
     }
 
     @Override
     public void activate(Bank bank) throws IOException {
-        String s = Partitions.slot(bank);
-        set(s + "_OK=1", s + "_TRY=0", "ORDER=" + s + " " + Partitions.slot(bank.other()));
+        String s = PartitionBanks.slot(bank);
+        set(s + "_OK=1", s + "_TRY=0", "ORDER=" + s + " " + PartitionBanks.slot(bank.other()));
     }
 
     @Override
     public void markGood(Bank bank) throws IOException {
-        String s = Partitions.slot(bank);
+        String s = PartitionBanks.slot(bank);
         set(s + "_OK=1", s + "_TRY=0");
     }
 
     @Override
     public void markBad(Bank bank) throws IOException {
-        String s = Partitions.slot(bank);
-        set(s + "_OK=0", s + "_TRY=0", "ORDER=" + Partitions.slot(bank.other()) + " " + s);
-    }
-
-    @Override
-    public long capacity(Bank bank) throws IOException {
-        return parts.capacity(bank);
-    }
-
-    @Override
-    public boolean bootloaderDecides() {
-        return true;
+        String s = PartitionBanks.slot(bank);
+        set(s + "_OK=0", s + "_TRY=0", "ORDER=" + PartitionBanks.slot(bank.other()) + " " + s);
     }
 
     private Map<String, String> read() throws IOException {
         Map<String, String> vars = new HashMap<>();
-        for (String line : Partitions.run(List.of("grub-editenv", env.toString(), "list")).split("\n")) {
+        for (String line : PartitionBanks.run(List.of("grub-editenv", env.toString(), "list")).split("\n")) {
             int eq = line.indexOf('=');
             if (eq > 0) vars.put(line.substring(0, eq), line.substring(eq + 1));
         }
@@ -83,8 +62,8 @@ public final class GrubBanks implements BankBackend {
     }
 
     private void set(String... assignments) throws IOException {
-        List<String> cmd = Partitions.cmd("grub-editenv", env.toString(), "set");
+        List<String> cmd = PartitionBanks.cmd("grub-editenv", env.toString(), "set");
         cmd.addAll(List.of(assignments));
-        Partitions.run(cmd);
+        PartitionBanks.run(cmd);
     }
 }

@@ -11,13 +11,12 @@ import java.util.Optional;
  * boot script skips a slot). fw_setenv writes one variable per call, so every change is ordered to leave a
  * bootable environment after each step.
  */
-public final class UBootBanks implements BankBackend {
-    private final Partitions parts;
+public final class UBootBanks extends PartitionBanks {
     private final Optional<Path> fwEnvConfig;
     private final int attempts;
 
     public UBootBanks(Path dataDir, Path a, Path b, Optional<Path> fwEnvConfig, int attempts) throws IOException {
-        this.parts = new Partitions(dataDir, a, b);
+        super(dataDir, a, b);
         this.fwEnvConfig = fwEnvConfig;
         this.attempts = attempts;
         if (get("BOOT_ORDER").isEmpty()) {
@@ -27,59 +26,39 @@ public final class UBootBanks implements BankBackend {
         }
     }
 
-    @Override
-    public Path bankDir(Bank bank) {
-        return parts.meta(bank);
-    }
-
-    @Override
-    public Path imagePath(Bank bank) {
-        return parts.image(bank);
-    }
-
     /** The slot U-Boot boots: the first in BOOT_ORDER with boots left. */
     @Override
     public Bank pointedAt() throws IOException {
         List<String> order = List.of(get("BOOT_ORDER").orElse("A B").trim().split("\\s+"));
         for (String slot : order) {
-            if (Integer.parseInt(get("BOOT_" + slot + "_LEFT").orElse("0")) > 0) return Partitions.bank(slot);
+            if (Integer.parseInt(get("BOOT_" + slot + "_LEFT").orElse("0")) > 0) return PartitionBanks.bank(slot);
         }
-        return Partitions.bank(order.getFirst());
+        return PartitionBanks.bank(order.getFirst());
     }
 
     @Override
     public void activate(Bank bank) throws IOException {
-        set("BOOT_" + Partitions.slot(bank) + "_LEFT", Integer.toString(attempts)); // bootable before it is first
-        set("BOOT_ORDER", Partitions.slot(bank) + " " + Partitions.slot(bank.other()));
+        set("BOOT_" + PartitionBanks.slot(bank) + "_LEFT", Integer.toString(attempts)); // bootable before it is first
+        set("BOOT_ORDER", PartitionBanks.slot(bank) + " " + PartitionBanks.slot(bank.other()));
     }
 
     @Override
     public void markGood(Bank bank) throws IOException {
-        set("BOOT_" + Partitions.slot(bank) + "_LEFT", Integer.toString(attempts));
+        set("BOOT_" + PartitionBanks.slot(bank) + "_LEFT", Integer.toString(attempts));
     }
 
     @Override
     public void markBad(Bank bank) throws IOException {
-        set("BOOT_" + Partitions.slot(bank) + "_LEFT", "0"); // skipped from now on, whatever the order
-        set("BOOT_ORDER", Partitions.slot(bank.other()) + " " + Partitions.slot(bank));
-    }
-
-    @Override
-    public long capacity(Bank bank) throws IOException {
-        return parts.capacity(bank);
-    }
-
-    @Override
-    public boolean bootloaderDecides() {
-        return true;
+        set("BOOT_" + PartitionBanks.slot(bank) + "_LEFT", "0"); // skipped from now on, whatever the order
+        set("BOOT_ORDER", PartitionBanks.slot(bank.other()) + " " + PartitionBanks.slot(bank));
     }
 
     private Optional<String> get(String name) throws IOException {
-        List<String> cmd = Partitions.cmd("fw_printenv");
+        List<String> cmd = PartitionBanks.cmd("fw_printenv");
         fwEnvConfig.ifPresent(c -> cmd.addAll(List.of("-c", c.toString())));
         cmd.addAll(List.of("-n", name));
         try {
-            String v = Partitions.run(cmd).strip();
+            String v = PartitionBanks.run(cmd).strip();
             return v.isEmpty() ? Optional.empty() : Optional.of(v);
         } catch (IOException e) {
             if (e.getMessage().contains("not defined")) return Optional.empty();
@@ -88,9 +67,9 @@ public final class UBootBanks implements BankBackend {
     }
 
     private void set(String name, String value) throws IOException {
-        List<String> cmd = Partitions.cmd("fw_setenv");
+        List<String> cmd = PartitionBanks.cmd("fw_setenv");
         fwEnvConfig.ifPresent(c -> cmd.addAll(List.of("-c", c.toString())));
         cmd.addAll(List.of(name, value));
-        Partitions.run(cmd);
+        PartitionBanks.run(cmd);
     }
 }

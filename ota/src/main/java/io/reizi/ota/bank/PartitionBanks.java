@@ -10,36 +10,45 @@ import java.util.concurrent.TimeUnit;
 /**
  * What the bootloader backends share: two partitions (block devices, or plain files in tests) that hold the
  * images, a metadata folder per bank in the data dir, and running the bootloader's environment tools.
+ * The bootloader decides what boots; the subclasses say how to talk to it.
  */
-final class Partitions {
+abstract sealed class PartitionBanks implements BankBackend permits UBootBanks, GrubBanks, CommandBanks {
     private final Path dataDir;
     private final Path a;
     private final Path b;
 
-    Partitions(Path dataDir, Path a, Path b) throws IOException {
+    PartitionBanks(Path dataDir, Path a, Path b) throws IOException {
         this.dataDir = dataDir;
         this.a = a;
         this.b = b;
         for (Bank bank : Bank.values()) {
-            if (!Files.exists(image(bank))) throw new IOException("partition " + image(bank) + " of bank " + bank.wire() + " does not exist");
-            Files.createDirectories(meta(bank));
+            if (!Files.exists(imagePath(bank))) throw new IOException("partition " + imagePath(bank) + " of bank " + bank.wire() + " does not exist");
+            Files.createDirectories(bankDir(bank));
         }
     }
 
-    Path meta(Bank bank) {
+    @Override
+    public final Path bankDir(Bank bank) {
         return dataDir.resolve("banks").resolve(bank.wire());
     }
 
-    Path image(Bank bank) {
+    @Override
+    public final Path imagePath(Bank bank) {
         return bank == Bank.A ? a : b;
     }
 
     /** A partition's size: a block device's from sysfs, a plain file's own. */
-    long capacity(Bank bank) throws IOException {
-        Path p = image(bank).toRealPath();
+    @Override
+    public final long capacity(Bank bank) throws IOException {
+        Path p = imagePath(bank).toRealPath();
         if (Files.isRegularFile(p)) return Files.size(p);
         Path sectors = Path.of("/sys/class/block", p.getFileName().toString(), "size");
         return Long.parseLong(Files.readString(sectors).strip()) * 512;
+    }
+
+    @Override
+    public final boolean bootloaderDecides() {
+        return true;
     }
 
     /** Runs a tool; its stdout, or an IOException with what it said on failure. */
