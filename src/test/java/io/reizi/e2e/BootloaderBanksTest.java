@@ -114,7 +114,7 @@ class BootloaderBanksTest {
     }
 
     @Test
-    void grubVariablesThroughInstallCommitAndFailedTrial() throws Exception {
+    void grubVariablesThroughInstallCommitFailedTrialAndUnconfirmedBoot() throws Exception {
         Path grubenv = dir.resolve("grubenv");
         try (TestBed bed = new TestBed(dir)) {
             String id = "grub-dev";
@@ -135,6 +135,22 @@ class BootloaderBanksTest {
             Map<String, String> bad = vars(run("grub-editenv", grubenv.toString(), "list"));
             assertEquals("B A", bad.get("ORDER"));
             assertEquals("0", bad.get("A_OK"));
+
+            // ver 3 goes to bank A; GRUB tries it (A_TRY=1), it never confirms, GRUB falls back to B.
+            int mark = bed.watcher.mark();
+            CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(
+                    bed.release(id, bed.image("g3.img", 500_000, 93), 3, 65536, bed.edKey));
+            bed.watcher.awaitState(mark, id, 3, "trial", TestBed.LONG);
+            assertEquals("A B", vars(run("grub-editenv", grubenv.toString(), "list")).get("ORDER"));
+            agent.kill9();
+            run("grub-editenv", grubenv.toString(), "set", "A_TRY=1");
+            agent.start().awaitReady();
+            Status three = publishing.get(60, TimeUnit.SECONDS).devices().get(id);
+            assertEquals("rolled_back", three.state());
+            assertTrue(three.detail().contains("bootloader fell back"), three.detail());
+            Map<String, String> after = vars(run("grub-editenv", grubenv.toString(), "list"));
+            assertEquals("B A", after.get("ORDER"));
+            assertEquals("0", after.get("A_OK"));
         }
     }
 

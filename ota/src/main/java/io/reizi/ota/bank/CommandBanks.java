@@ -18,7 +18,7 @@ public final class CommandBanks extends PartitionBanks {
     }
 
     @Override
-    public Bank pointedAt() throws IOException {
+    Bank slotFromEnvironment() throws IOException {
         Bank primary = PartitionBanks.bank(call("get-primary"));
         // A primary marked bad is not what boots: the other slot is.
         return "bad".equals(call("get-state", PartitionBanks.slot(primary))) ? primary.other() : primary;

@@ -23,13 +23,15 @@ public final class GrubBanks extends PartitionBanks {
         if (!read().containsKey("ORDER")) set("ORDER=A B", "A_OK=1", "A_TRY=0", "B_OK=1", "B_TRY=0");
     }
 
-    /** The slot GRUB boots: the first in ORDER that is OK. */
+    /** The slot GRUB boots: the first in ORDER that is OK and not tried without confirmation. */
     @Override
-    public Bank pointedAt() throws IOException {
+    Bank slotFromEnvironment() throws IOException {
         Map<String, String> vars = read();
         List<String> order = List.of(vars.getOrDefault("ORDER", "A B").trim().split("\\s+"));
         for (String slot : order) {
-            if ("1".equals(vars.get(slot + "_OK"))) return PartitionBanks.bank(slot);
+            if ("1".equals(vars.get(slot + "_OK")) && !"1".equals(vars.get(slot + "_TRY"))) {
+                return PartitionBanks.bank(slot);
+            }
         }
         return PartitionBanks.bank(order.getFirst());
     }

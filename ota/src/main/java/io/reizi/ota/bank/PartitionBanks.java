@@ -51,6 +51,26 @@ abstract sealed class PartitionBanks implements BankBackend permits UBootBanks, 
         return true;
     }
 
+    /**
+     * The slot that booted: the kernel command line says it when the boot script passes {@code rauc.slot=}
+     * or {@code reizi.slot=} (the reliable way); otherwise the bootloader environment is read.
+     */
+    @Override
+    public final Bank pointedAt() throws IOException {
+        Path cmdline = Path.of("/proc/cmdline");
+        if (Files.isReadable(cmdline)) {
+            for (String arg : Files.readString(cmdline).trim().split("\\s+")) {
+                if (arg.startsWith("rauc.slot=") || arg.startsWith("reizi.slot=")) {
+                    return bank(arg.substring(arg.indexOf('=') + 1));
+                }
+            }
+        }
+        return slotFromEnvironment();
+    }
+
+    /** The slot the bootloader's environment says it boots. */
+    abstract Bank slotFromEnvironment() throws IOException;
+
     /** Runs a tool; its stdout, or an IOException with what it said on failure. */
     static String run(List<String> command) throws IOException {
         Process p = new ProcessBuilder(command).redirectErrorStream(false).start();

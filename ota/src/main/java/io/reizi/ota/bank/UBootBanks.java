@@ -28,7 +28,7 @@ public final class UBootBanks extends PartitionBanks {
 
     /** The slot U-Boot boots: the first in BOOT_ORDER with boots left. */
     @Override
-    public Bank pointedAt() throws IOException {
+    Bank slotFromEnvironment() throws IOException {
         List<String> order = List.of(get("BOOT_ORDER").orElse("A B").trim().split("\\s+"));
         for (String slot : order) {
             if (Integer.parseInt(get("BOOT_" + slot + "_LEFT").orElse("0")) > 0) return PartitionBanks.bank(slot);
