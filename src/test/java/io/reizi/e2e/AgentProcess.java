@@ -18,16 +18,26 @@ final class AgentProcess implements AutoCloseable {
         this.log = log;
         command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xmx64m", "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-Xmx64m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"),
                 "io.reizi.agent.cli.Main", "agent",
                 "--id", id, "--broker", broker, "--data-dir", dataDir.toString(), "--trust", trust.toString()));
         command.addAll(List.of(extra));
     }
 
+    private final java.util.Map<String, String> env = new java.util.HashMap<>();
+
+    /** Environment for the next start (NOTIFY_SOCKET, WATCHDOG_USEC...). */
+    AgentProcess env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     AgentProcess start() throws IOException {
         readyBaseline = countReady(); // the log may hold earlier runs
-        process = new ProcessBuilder(command)
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(env);
+        process = pb
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
@@ -54,6 +64,18 @@ final class AgentProcess implements AutoCloseable {
     void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Waits for the process to end by itself; its exit code. */
+    int awaitExit(long seconds) throws Exception {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) throw new AssertionError("agent still running:\n" + log());
+        return process.exitValue();
+    }
+
+    /** SIGTERM: an orderly stop. */
+    int stop() throws Exception {
+        process.destroy();
+        return awaitExit(20);
     }
 
     boolean isAlive() {

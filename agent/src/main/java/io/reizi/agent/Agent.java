@@ -17,6 +17,7 @@ public final class Agent implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private AgentLink link;
     private Updater updater;
+    private Guardian guardian;
     private ScheduledExecutorService timer;
 
     public Agent(AgentConfig config) {
@@ -31,11 +32,25 @@ public final class Agent implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         TrustedKeys trust = TrustedKeys.load(config.trustDir());
         Log.info(trust.keys().size() + " trusted key(s) from " + config.trustDir());
-        link = new AgentLink(config);
+        guardian = Guardian.open(config);
+        guardian.extendStartup(java.time.Duration.ofSeconds(30));
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> guardian.panic("uncaught in thread " + t.getName(), e));
+        link = new AgentLink(config, guardian);
         AppRuntime runtime = new AppRuntime(config.dataDir().resolve("app-state"), config.stopGrace(), Log::info);
+        Updater.StatusSink sink = s -> {
+            link.publish(s);
+            guardian.onStatus(s);
+        };
         updater = new Updater(config, trust, config.banks().open(config.dataDir()),
-                new StateStore(config.dataDir().resolve("state.json")), link, runtime);
+                new StateStore(config.dataDir().resolve("state.json")), sink, runtime, guardian);
+        guardian.attach(link, updater);
         updater.start();
+        if (guardian.crashLoop().looping(System.currentTimeMillis())) {
+            updater.abandonUpdate("crash loop: " + guardian.crashLoop().recentExits(System.currentTimeMillis())
+                    + " panic exits within " + guardian.crashLoop().window().toMinutes()
+                    + " min; the update is given up, the active release keeps running");
+            guardian.crashLoop().reset();
+        }
         link.connect(updater);
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "reizi-timer");
@@ -43,6 +58,7 @@ public final class Agent implements AutoCloseable {
             return t;
         });
         timer.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        guardian.ready("connected to " + config.broker());
         Log.info("READY in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         if (updater.trialPending()) timer.execute(updater::resumeTrial);
     }
@@ -50,8 +66,9 @@ public final class Agent implements AutoCloseable {
     private void tick() {
         try {
             updater.tick();
+            guardian.beat();
         } catch (RuntimeException e) {
-            Log.error("timer tick failed", e);
+            guardian.panic("the transfer timer failed", e);
         }
     }
 
@@ -69,6 +86,7 @@ public final class Agent implements AutoCloseable {
         if (timer != null) timer.shutdownNow();
         if (updater != null) updater.shutdown();
         if (link != null) link.close();
+        if (guardian != null) guardian.close();
         Log.info("agent stopped");
         stopped.countDown();
     }

@@ -32,6 +32,7 @@ public record AgentConfig(
         int syncChunks,
         Duration syncInterval,
         Duration statusInterval,
+        WatchdogSettings watchdog,
         String firmwarePrefix,
         String statusPrefix) {
 

@@ -26,6 +26,8 @@ public record Status(
         @JsonProperty("swap_ms") Double swapMs,
         String error,
         String detail,
+        String net,
+        @JsonProperty("wdt_ms") Long wdtMs,
         long ts) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -49,7 +51,7 @@ public record Status(
 
     public Status withTs(long newTs) {
         return new Status(id, state, fw, ver, label, received, count, bytes, progress, rateBps, need, active,
-                activeVer, swapMs, error, detail, newTs);
+                activeVer, swapMs, error, detail, net, wdtMs, newTs);
     }
 
     /** The terminal states a publisher waits for. */

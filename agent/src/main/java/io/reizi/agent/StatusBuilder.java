@@ -13,6 +13,7 @@ final class StatusBuilder {
     private final String id;
     private final OtaState state;
     private final DeviceState device;
+    private final Updater.Guard guard;
     private String fw;
     private Long ver;
     private String label;
@@ -26,10 +27,11 @@ final class StatusBuilder {
     private String error;
     private String detail;
 
-    StatusBuilder(String id, OtaState state, DeviceState device) {
+    StatusBuilder(String id, OtaState state, DeviceState device, Updater.Guard guard) {
         this.id = id;
         this.state = state;
         this.device = device;
+        this.guard = guard;
     }
 
     StatusBuilder release(Manifest m) {
@@ -85,6 +87,7 @@ final class StatusBuilder {
 
     Status build() {
         return new Status(id, state.wire(), fw, ver, label, received, count, bytes, progress, rateBps, need,
-                device.active().wire(), device.activeVer(), swapMs, error, detail, System.currentTimeMillis());
+                device.active().wire(), device.activeVer(), swapMs, error, detail, guard.net(), guard.wdtMs(),
+                System.currentTimeMillis());
     }
 }

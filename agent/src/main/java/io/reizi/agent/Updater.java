@@ -37,6 +37,19 @@ public final class Updater {
         void publish(Status status);
     }
 
+    /** What the watchdog side knows and wants to hear: link health, the watchdog timeout, stalls, panics. */
+    public interface Guard {
+        /** {@code good}, {@code degraded} or {@code down}. */
+        String net();
+
+        /** The watchdog timeout in force, in ms; null without a watchdog. */
+        Long wdtMs();
+
+        void stalled();
+
+        void panic(String cause, Throwable error);
+    }
+
     /** A download in progress and its timers (nanoTime). */
     private static final class Download {
         final Manifest manifest;
@@ -67,17 +80,23 @@ public final class Updater {
     private final StateStore store;
     private final StatusSink sink;
     private final AppRuntime runtime;
-    private DeviceState state;
+    private final Guard guard;
+    private final FaultInjector faults;
+    private volatile DeviceState state;
     private Download download;
-    private Status lastStatus;
+    private volatile Status lastStatus;
+    /** Set while a bounded long step runs under the lock (verify, switch, trial): the timer cannot beat then. */
+    private volatile boolean longStep;
     private long lastStatusAt;
     private boolean trialPending;
     private Double lastSwapMs;
 
     public Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, StatusSink sink,
-            AppRuntime runtime) {
+            AppRuntime runtime, Guard guard) {
         this.config = config;
         this.runtime = runtime;
+        this.guard = guard;
+        this.faults = new FaultInjector(config.watchdog().injectFault());
         this.trust = trust;
         this.banks = banks;
         this.store = store;
@@ -131,8 +150,55 @@ public final class Updater {
         return state;
     }
 
-    public synchronized Status lastStatus() {
+    public Status lastStatus() {
         return lastStatus;
+    }
+
+    /** The status to show while the agent recovers from a panic; lock-free, the panic may hold the lock. */
+    public Status recoveringStatus(String detail) {
+        Status last = lastStatus;
+        DeviceState s = state;
+        StatusBuilder b = new StatusBuilder(config.id(), OtaState.RECOVERING, s, guard).detail(detail);
+        if (last != null && last.ver() != null) {
+            b.release(new ManifestCodec.Identity(Optional.ofNullable(last.fw()), Optional.of(last.ver()),
+                    Optional.ofNullable(last.label())));
+        }
+        return b.build();
+    }
+
+    /**
+     * Recovery after a panic: forget the in-memory transfer and take it up again from what is on disk
+     * (the durable bitmap), which also asks again for everything not yet synced.
+     */
+    public synchronized void reloadFromDisk() throws IOException {
+        if (download != null) {
+            try {
+                download.staging.close();
+            } catch (IOException e) {
+                Log.warn("closing the staged image: " + e.getMessage());
+            }
+            download = null;
+        }
+        resumeLeftover();
+        if (download == null && lastStatus != null) publish(lastStatus.withTs(System.currentTimeMillis()));
+    }
+
+    /** Crash-loop escalation: stop retrying the update in progress, keep the active release. */
+    public synchronized void abandonUpdate(String why) throws IOException {
+        Optional<Staging.Leftover> leftover = Staging.leftover(banks, state.inactive());
+        ManifestCodec.Identity release = leftover.map(l -> identify(l.cose()))
+                .orElse(new ManifestCodec.Identity(Optional.empty(), Optional.empty(), Optional.empty()));
+        if (download != null) {
+            download.staging.close();
+            download = null;
+        }
+        Staging.discard(banks, state.inactive());
+        if (release.ver().isPresent()) {
+            state = state.refuse(release.ver().get());
+            store.save(state);
+        }
+        Log.error("update" + release.ver().map(v -> " of ver=" + v).orElse("") + " abandoned: " + why);
+        publish(base(OtaState.FAILED).release(release).error(null, why).build());
     }
 
     /** After every (re)connect: say where we are; while downloading, that is the current need. */
@@ -197,12 +263,13 @@ public final class Updater {
         }
         Download d = download;
         long now = System.nanoTime();
+        faults.beforeChunk();
         switch (d.transfer.check(chunk)) {
             case Transfer.Verdict.Accept a -> {
                 try {
                     d.staging.write(a.offset(), a.data());
                 } catch (IOException e) {
-                    failDownload(d.manifest, ErrorCode.NO_SPACE, "cannot write chunk " + a.seq() + ": " + e.getMessage());
+                    dataDirFailed("cannot write chunk " + a.seq(), e);
                     return;
                 }
                 d.transfer.markReceived(a.seq());
@@ -235,8 +302,11 @@ public final class Updater {
         long now = System.nanoTime();
         if (d.unsynced > 0 && now - d.firstUnsyncedAt >= config.syncInterval().toNanos()) sync(d);
         if (download != d) return;
-        if (now - d.lastActivityAt >= config.stallInterval().toNanos()) {
-            Log.info("no chunk for " + config.stallInterval().toMillis() + " ms; asking again");
+        java.time.Duration stall = "good".equals(guard.net()) || guard.net() == null
+                ? config.stallInterval() : config.watchdog().stallIntervalDegraded();
+        if (now - d.lastActivityAt >= stall.toNanos()) {
+            Log.info("no chunk for " + stall.toMillis() + " ms; asking again");
+            guard.stalled();
             publishNeed();
         } else if (now - lastStatusAt >= config.statusInterval().toNanos()) {
             publish(progress(d, OtaState.DOWNLOADING).build());
@@ -325,14 +395,42 @@ public final class Updater {
 
     private void sync(Download d) {
         try {
+            faults.beforeSync();
             d.staging.sync(d.transfer.receivedSet());
             d.unsynced = 0;
         } catch (IOException e) {
-            failDownload(d.manifest, null, "cannot sync the staged image: " + e.getMessage());
+            dataDirFailed("cannot sync the staged image", e);
         }
     }
 
+    /**
+     * The data dir failed under the transfer: a panic. The download is set aside, not discarded: recovery
+     * takes it up again from what is on disk.
+     */
+    private void dataDirFailed(String what, IOException e) {
+        try {
+            download.staging.close();
+        } catch (IOException ignored) {
+            // already failing
+        }
+        download = null;
+        guard.panic(what + ": " + e.getMessage(), e);
+    }
+
+    public boolean inLongStep() {
+        return longStep;
+    }
+
     private void finish(Download d) {
+        longStep = true;
+        try {
+            verifyAndSwitch(d);
+        } finally {
+            longStep = false;
+        }
+    }
+
+    private void verifyAndSwitch(Download d) {
         sync(d);
         if (download != d) return;
         Manifest m = d.manifest;
@@ -429,7 +527,12 @@ public final class Updater {
     public synchronized void resumeTrial() {
         if (!trialPending) return;
         trialPending = false;
-        runTrial(true);
+        longStep = true;
+        try {
+            runTrial(true);
+        } finally {
+            longStep = false;
+        }
     }
 
     /**
@@ -566,7 +669,7 @@ public final class Updater {
     }
 
     private StatusBuilder base(OtaState s) {
-        return new StatusBuilder(config.id(), s, state);
+        return new StatusBuilder(config.id(), s, state, guard);
     }
 
     private StatusBuilder progress(Download d, OtaState s) {

@@ -3,6 +3,7 @@ package io.reizi.agent.cli;
 import io.reizi.agent.Agent;
 import io.reizi.agent.AgentConfig;
 import io.reizi.agent.BankSettings;
+import io.reizi.agent.WatchdogSettings;
 import io.reizi.agent.Durations;
 import io.reizi.agent.Log;
 import java.nio.file.Path;
@@ -55,6 +56,30 @@ public final class AgentCommand implements Callable<Integer> {
     Integer bootAttempts;
     @Option(names = "--reboot-cmd", description = "Run after switching a bootloader backend, to boot the new slot.")
     String rebootCmd;
+    @Option(names = "--watchdog-device", description = "Hardware watchdog, e.g. /dev/watchdog.")
+    String watchdogDevice;
+    @Option(names = "--watchdog-pretimeout", description = "Hardware watchdog pre-timeout, if the driver has one.")
+    String watchdogPretimeout;
+    @Option(names = "--watchdog-serial", description = "Serial port of an external watchdog MCU (KICK / TIMEOUT <ms>).")
+    String watchdogSerial;
+    @Option(names = "--watchdog-serial-baud", description = "Default 115200.")
+    Integer watchdogSerialBaud;
+    @Option(names = "--watchdog-timeout", description = "Normal watchdog timeout (hardware, serial). Default 1s.")
+    String watchdogTimeout;
+    @Option(names = "--watchdog-extended", description = "Watchdog timeout while recovering from a panic. Default 5s.")
+    String watchdogExtended;
+    @Option(names = "--recovery-window", description = "Time a panic recovery has before a graceful exit. Default 2s.")
+    String recoveryWindow;
+    @Option(names = "--heartbeat-timeout", description = "Pipeline heartbeat age that counts as stuck. Default 1500ms.")
+    String heartbeatTimeout;
+    @Option(names = "--crash-loop-exits", description = "Panic exits within the crash-loop window that give up the update. Default 3.")
+    Integer crashLoopExits;
+    @Option(names = "--crash-loop-window", description = "Default 10m.")
+    String crashLoopWindow;
+    @Option(names = "--stall-interval-degraded", description = "Re-request interval on a degraded link. Default 3s.")
+    String stallIntervalDegraded;
+    @Option(names = "--inject-fault", hidden = true, description = "Test hook: throw@N, block@N or sync-io@N.")
+    String injectFault;
     @Option(names = "--max-image-size", description = "Largest image accepted, bytes. Default 4294967296.")
     Long maxImageSize;
     @Option(names = "--allow-downgrade", description = "Accept a ver not above the active one (never a rolled-back one).")
@@ -122,6 +147,18 @@ public final class AgentCommand implements Callable<Integer> {
                 Integer.parseInt(f.pick("sync-chunks", syncChunks, "64")),
                 Durations.parse(f.pick("sync-interval", syncInterval, "500ms")),
                 Durations.parse(f.pick("status-interval", statusInterval, "1s")),
+                new WatchdogSettings(Optional.ofNullable(f.pick("watchdog-device", watchdogDevice, null)),
+                        Optional.ofNullable(f.pick("watchdog-pretimeout", watchdogPretimeout, null)).map(Durations::parse),
+                        Optional.ofNullable(f.pick("watchdog-serial", watchdogSerial, null)),
+                        Integer.parseInt(f.pick("watchdog-serial-baud", watchdogSerialBaud, "115200")),
+                        Durations.parse(f.pick("watchdog-timeout", watchdogTimeout, "1s")),
+                        Durations.parse(f.pick("watchdog-extended", watchdogExtended, "5s")),
+                        Durations.parse(f.pick("recovery-window", recoveryWindow, "2s")),
+                        Durations.parse(f.pick("heartbeat-timeout", heartbeatTimeout, "1500ms")),
+                        Integer.parseInt(f.pick("crash-loop-exits", crashLoopExits, "3")),
+                        Durations.parse(f.pick("crash-loop-window", crashLoopWindow, "10m")),
+                        Durations.parse(f.pick("stall-interval-degraded", stallIntervalDegraded, "3s")),
+                        Optional.ofNullable(injectFault)),
                 f.pick("firmware-prefix", firmwarePrefix, "ota/firmware"),
                 f.pick("status-prefix", statusPrefix, "/ota/status"));
     }

@@ -11,7 +11,9 @@ import java.util.Set;
 final class ConfigFile {
     static final Set<String> KEYS = Set.of("id", "broker", "data-dir", "trust", "group", "hw", "health-cmd",
             "trial-window", "max-trial-restarts", "stop-grace", "bank-backend", "bank-a", "bank-b", "fw-env-config",
-            "grub-env", "bank-command", "boot-attempts", "reboot-cmd", "max-image-size", "allow-downgrade", "session-expiry",
+            "grub-env", "bank-command", "boot-attempts", "reboot-cmd", "watchdog-device", "watchdog-pretimeout",
+            "watchdog-serial", "watchdog-serial-baud", "watchdog-timeout", "watchdog-extended", "recovery-window",
+            "heartbeat-timeout", "crash-loop-exits", "crash-loop-window", "stall-interval-degraded", "max-image-size", "allow-downgrade", "session-expiry",
             "receive-max", "keep-alive", "stall-interval", "sync-chunks", "sync-interval", "status-interval",
             "firmware-prefix", "status-prefix");
     private final Properties values;

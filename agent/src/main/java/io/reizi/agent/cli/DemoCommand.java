@@ -3,6 +3,7 @@ package io.reizi.agent.cli;
 import io.reizi.agent.Agent;
 import io.reizi.agent.AgentConfig;
 import io.reizi.agent.BankSettings;
+import io.reizi.agent.WatchdogSettings;
 import io.reizi.agent.DemoBroker;
 import io.reizi.agent.Log;
 import io.reizi.agent.Publisher;
@@ -61,7 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
             AgentConfig config = new AgentConfig("demo-device", url, dataDir, trust, List.of(), Optional.of("demo-board"),
                     Optional.of("test -s \"$REIZI_IMAGE\""), Duration.ofSeconds(3), 1, Duration.ofSeconds(5), BankSettings.symlink(), Optional.empty(), 1L << 32, false,
                     Duration.ofDays(1), 32, Duration.ofSeconds(30), Duration.ofSeconds(2), 64, Duration.ofMillis(500),
-                    Duration.ofSeconds(1), "ota/firmware", "/ota/status");
+                    Duration.ofSeconds(1), WatchdogSettings.defaults(), "ota/firmware", "/ota/status");
             try (Agent agent = new Agent(config)) {
                 agent.start();
                 say("");

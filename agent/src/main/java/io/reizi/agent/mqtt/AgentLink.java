@@ -1,6 +1,7 @@
 package io.reizi.agent.mqtt;
 
 import io.reizi.agent.AgentConfig;
+import io.reizi.agent.Guardian;
 import io.reizi.agent.Log;
 import io.reizi.agent.Status;
 import io.reizi.agent.Updater;
@@ -26,10 +27,13 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
     private static final int QOS = 1;
     private final AgentConfig config;
     private final MqttAsyncClient client;
+    private final Guardian guardian;
+    private final MqttConnectionOptions options = new MqttConnectionOptions();
     private volatile Updater updater;
 
-    public AgentLink(AgentConfig config) throws MqttException {
+    public AgentLink(AgentConfig config, Guardian guardian) throws MqttException {
         this.config = config;
+        this.guardian = guardian;
         this.client = new MqttAsyncClient(config.broker(), config.id(), new MemoryPersistence());
         client.setCallback(this);
     }
@@ -37,7 +41,6 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
     /** Connects (retrying with backoff until it works), subscribes, then leaves reconnects to Paho. */
     public void connect(Updater updater) throws InterruptedException {
         this.updater = updater;
-        MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(false);
         options.setSessionExpiryInterval(config.sessionExpiry().toSeconds());
         options.setAutomaticReconnect(true);
@@ -64,6 +67,7 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
     @Override
     public void connectComplete(boolean reconnect, String serverURI) {
         OutgoingTopicAliases.disable(client);
+        guardian.network().connected(reconnect, System.nanoTime());
         Log.info((reconnect ? "reconnected to " : "connected to ") + serverURI);
         try {
             var ids = config.listenIds();
@@ -97,9 +101,9 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
         try {
             if (topic.endsWith("/chunk")) u.onChunk(message.getPayload());
             else if (topic.endsWith("/manifest")) u.onManifest(topic, message.getPayload());
-        } catch (RuntimeException e) {
-            // Thrown out of here, Paho would drop the connection: log and carry on.
-            Log.error("handling a message on " + topic + " failed", e);
+        } catch (RuntimeException | Error e) {
+            // Thrown out of here, Paho would drop the connection: a panic instead, handled elsewhere.
+            guardian.panic("handling a message on " + topic + " failed", e);
         }
     }
 
@@ -107,10 +111,27 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
     public void publish(Status status) {
         if (!client.isConnected()) return; // onConnected() publishes the latest status again
         try {
-            client.publish(config.statusTopic(), status.toJson(), QOS, true);
+            IMqttToken token = client.publish(config.statusTopic(), status.toJson(), QOS, true);
+            token.setUserContext(System.nanoTime());
         } catch (MqttException e) {
             Log.warn("status not published: " + e.getMessage());
         }
+    }
+
+    /** Publishes and waits briefly for the PUBACK (panic path: the process may exit next). */
+    public void publishAndWait(Status status, long timeoutMs) {
+        if (!client.isConnected()) return;
+        try {
+            client.publish(config.statusTopic(), status.toJson(), QOS, true).waitForCompletion(timeoutMs);
+        } catch (MqttException e) {
+            Log.warn("status not published: " + e.getMessage());
+        }
+    }
+
+    /** A poor link gets a longer keep-alive from the next (re)connect on, so that it is not dropped needlessly. */
+    public void relaxKeepAlive(boolean relaxed) {
+        int wanted = (int) config.keepAlive().toSeconds() * (relaxed ? 2 : 1);
+        if (options.getKeepAliveInterval() != wanted) options.setKeepAliveInterval(wanted);
     }
 
     /** Orderly stop: a retained offline status (the will is only for a lost link), then disconnect. */
@@ -139,6 +160,7 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
 
     @Override
     public void disconnected(MqttDisconnectResponse response) {
+        guardian.network().disconnected();
         Log.warn("disconnected from broker: " + response.getReasonString() + " "
                 + (response.getException() != null ? response.getException().getMessage() : ""));
     }
@@ -149,7 +171,11 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
     }
 
     @Override
-    public void deliveryComplete(IMqttToken token) {}
+    public void deliveryComplete(IMqttToken token) {
+        if (token.getUserContext() instanceof Long sentAt) {
+            guardian.network().ackLatency(java.time.Duration.ofNanos(System.nanoTime() - sentAt));
+        }
+    }
 
     @Override
     public void authPacketArrived(int reasonCode, MqttProperties properties) {}

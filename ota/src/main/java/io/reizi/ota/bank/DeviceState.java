@@ -61,6 +61,13 @@ public record DeviceState(Bank active, Map<Bank, Release> banks, boolean trial, 
         return new DeviceState(active, banks, trial, trialRestarts + 1, rolledBack);
     }
 
+    /** A release that will not be installed (given up on): refused like a rolled-back one. */
+    public DeviceState refuse(long ver) {
+        List<Long> rb = new ArrayList<>(rolledBack);
+        if (!rb.contains(ver)) rb.add(ver);
+        return new DeviceState(active, banks, trial, trialRestarts, rb);
+    }
+
     /** Back to the other bank; the abandoned release's ver is never installed again. */
     public DeviceState rollBack() {
         List<Long> rb = new ArrayList<>(rolledBack);

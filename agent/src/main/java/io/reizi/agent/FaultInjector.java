@@ -1,0 +1,55 @@
+package io.reizi.agent;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * A test hook, inert unless {@code --inject-fault KIND@N} is given: {@code throw@N} throws in the transfer
+ * path at the N-th chunk, {@code block@N} blocks it there for 2.5 s, {@code sync-io@N} makes the N-th fsync of
+ * the staged data fail like a dying data dir. Each fires once.
+ */
+final class FaultInjector {
+    enum Kind { THROW, BLOCK, SYNC_IO }
+
+    private final Optional<Kind> kind;
+    private final int at;
+    private int chunks;
+    private int syncs;
+    private boolean fired;
+
+    FaultInjector(Optional<String> spec) {
+        if (spec.isEmpty()) {
+            kind = Optional.empty();
+            at = 0;
+            return;
+        }
+        String[] parts = spec.get().split("@");
+        if (parts.length != 2) throw new IllegalArgumentException("inject-fault must be KIND@N (throw, block, sync-io)");
+        kind = Optional.of(Kind.valueOf(parts[0].trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
+        at = Integer.parseInt(parts[1].trim());
+        Log.warn("fault injection armed: " + spec.get());
+    }
+
+    void beforeChunk() {
+        if (kind.isEmpty() || fired || ++chunks < at) return;
+        if (kind.get() == Kind.THROW) {
+            fired = true;
+            throw new IllegalStateException("injected fault: transfer path threw at chunk " + chunks);
+        }
+        if (kind.get() == Kind.BLOCK) {
+            fired = true;
+            Log.warn("injected fault: blocking the transfer path for 2500 ms");
+            try {
+                Thread.sleep(2500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    void beforeSync() throws IOException {
+        if (kind.orElse(null) != Kind.SYNC_IO || fired || ++syncs < at) return;
+        fired = true;
+        throw new IOException("injected fault: fsync of the data dir failed (EIO)");
+    }
+}

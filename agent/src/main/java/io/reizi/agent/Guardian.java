@@ -1,0 +1,266 @@
+package io.reizi.agent;
+
+import io.reizi.agent.mqtt.AgentLink;
+import io.reizi.watchdog.CrashLoop;
+import io.reizi.watchdog.LinuxWatchdog;
+import io.reizi.watchdog.NetworkHealth;
+import io.reizi.watchdog.SerialWatchdog;
+import io.reizi.watchdog.SystemdNotify;
+import io.reizi.watchdog.Watchdog;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Keeps the watchdogs fed and handles panics. A panic (an uncaught exception or Error in any agent thread, a
+ * data-dir I/O failure, a stuck pipeline, a lost serial watchdog) reports {@code recovering}, extends every
+ * watchdog to the extended timeout and tries to recover within the recovery window: reconnect MQTT and take
+ * the transfer up again from disk. Recovered: timeouts back to normal. Not recovered, or a link too poor to
+ * confirm it: a graceful exit with {@link #EXIT_PANIC}, the state synced and the watchdogs left armed.
+ */
+public final class Guardian implements Updater.Guard, AutoCloseable {
+    /** The exit code of a graceful panic exit; the systemd unit restarts on it. */
+    public static final int EXIT_PANIC = 75;
+
+    private final AgentConfig config;
+    private final WatchdogSettings settings;
+    private final List<Watchdog> watchdogs;
+    private final Optional<SystemdNotify> systemd;
+    private final NetworkHealth network = new NetworkHealth(NetworkHealth.Limits.defaults());
+    private final CrashLoop crashLoop;
+    private final ScheduledExecutorService kicker;
+    private final ExecutorService responder;
+    private volatile long lastBeat = System.nanoTime();
+    private volatile boolean recovering;
+    private volatile boolean exiting;
+    private AgentLink link;
+    private Updater updater;
+
+    private Guardian(AgentConfig config, List<Watchdog> watchdogs, Optional<SystemdNotify> systemd) {
+        this.config = config;
+        this.settings = config.watchdog();
+        this.watchdogs = watchdogs;
+        this.systemd = systemd;
+        this.crashLoop = new CrashLoop(config.dataDir().resolve("panic-exits"), settings.crashLoopExits(),
+                settings.crashLoopWindow());
+        this.kicker = Executors.newSingleThreadScheduledExecutor(daemon("reizi-watchdog"));
+        this.responder = Executors.newSingleThreadExecutor(daemon("reizi-panic"));
+    }
+
+    /** Opens every configured watchdog: systemd's when it asks for pings, hardware and serial from the config. */
+    public static Guardian open(AgentConfig config) throws IOException {
+        WatchdogSettings s = config.watchdog();
+        List<Watchdog> dogs = new ArrayList<>();
+        Optional<SystemdNotify> systemd = SystemdNotify.fromEnvironment();
+        systemd.filter(SystemdNotify::watchdogEnabled).ifPresent(dogs::add);
+        if (s.device().isPresent()) dogs.add(LinuxWatchdog.open(s.device().get(), s.normalTimeout(), s.preTimeout()));
+        if (s.serialPort().isPresent()) dogs.add(SerialWatchdog.open(s.serialPort().get(), s.serialBaud(), s.normalTimeout()));
+        for (Watchdog w : dogs) Log.info("watchdog " + w.name() + " armed, timeout " + w.timeout().toMillis() + " ms");
+        return new Guardian(config, dogs, systemd);
+    }
+
+    public void attach(AgentLink link, Updater updater) {
+        this.link = link;
+        this.updater = updater;
+    }
+
+    public NetworkHealth network() {
+        return network;
+    }
+
+    public CrashLoop crashLoop() {
+        return crashLoop;
+    }
+
+    /** A start-up step that may take long (connecting): tell systemd not to give up on us. */
+    public void extendStartup(Duration more) {
+        systemd.ifPresent(n -> quietly(() -> n.extendTimeout(more)));
+    }
+
+    /** Connected, subscribed, runtime up: READY=1, and the watchdogs are fed from now on. */
+    public void ready(String status) {
+        systemd.ifPresent(n -> quietly(() -> n.ready(status)));
+        long period = watchdogs.stream().mapToLong(w -> normalTimeout(w).toMillis() / 4).min().orElse(250);
+        kicker.scheduleAtFixedRate(this::cycle, 0, Math.max(50, Math.min(period, 250)), TimeUnit.MILLISECONDS);
+    }
+
+    /** The pipeline's heartbeat: the transfer timer beats after each tick it could run. */
+    public void beat() {
+        lastBeat = System.nanoTime();
+    }
+
+    public void onStatus(Status s) {
+        systemd.ifPresent(n -> quietly(() -> n.status(s.state() + (s.ver() != null ? " ver " + s.ver() : "")
+                + (s.count() != null ? " " + s.received() + "/" + s.count() : ""))));
+    }
+
+    private void cycle() {
+        try {
+            long now = System.nanoTime();
+            link.relaxKeepAlive(network.classify(now) != NetworkHealth.Net.GOOD);
+            if (updater.inLongStep()) beat(); // a bounded step (verify, trial) holds the pipeline on purpose
+            if (!recovering && now - lastBeat > settings.heartbeatTimeout().toNanos()) {
+                panic("pipeline stuck: no heartbeat for " + (now - lastBeat) / 1_000_000 + " ms", null);
+            }
+            for (Watchdog w : watchdogs) {
+                if (w instanceof SerialWatchdog serial && !serial.healthy()) {
+                    if (!recovering) panic("serial watchdog " + serial.name() + " lost", null);
+                    continue;
+                }
+                try {
+                    w.kick();
+                } catch (IOException e) {
+                    Log.warn("kicking " + w.name() + " failed: " + e.getMessage());
+                }
+            }
+        } catch (RuntimeException e) {
+            Log.error("watchdog cycle failed", e);
+        }
+    }
+
+    @Override
+    public String net() {
+        return network.classify(System.nanoTime()).wire();
+    }
+
+    @Override
+    public Long wdtMs() {
+        return watchdogs.stream().map(Watchdog::timeout).filter(java.util.Objects::nonNull)
+                .mapToLong(Duration::toMillis).min().stream().boxed().findFirst().orElse(null);
+    }
+
+    @Override
+    public void stalled() {
+        network.stall(System.nanoTime());
+    }
+
+    /** Hands the panic to the guardian's own thread: the caller may be the very thread that is stuck. */
+    @Override
+    public void panic(String cause, Throwable error) {
+        synchronized (this) {
+            if (recovering || exiting) {
+                Log.error("panic during recovery: " + cause);
+                return;
+            }
+            recovering = true;
+        }
+        Log.error("PANIC: " + cause + (error != null ? " (" + error + ")" : ""));
+        responder.execute(() -> respond(cause));
+    }
+
+    private void respond(String cause) {
+        long t0 = System.nanoTime();
+        publishDirect(updater.recoveringStatus("panic: " + cause));
+        setTimeouts(true);
+        NetworkHealth.Net net = network.classify(System.nanoTime());
+        if (net != NetworkHealth.Net.GOOD) {
+            exitGracefully("network is " + net.wire() + ", recovery cannot be confirmed (after: " + cause + ")");
+            return;
+        }
+        Future<?> recovery = Executors.newVirtualThreadPerTaskExecutor().submit(() -> {
+            if (!link.awaitConnected(settings.recoveryWindow().toMillis())) throw new IOException("MQTT did not reconnect");
+            updater.reloadFromDisk();
+            return null;
+        });
+        try {
+            recovery.get(settings.recoveryWindow().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            exitGracefully("not recovered within " + settings.recoveryWindow().toMillis() + " ms (after: " + cause + ")");
+            return;
+        } catch (Exception e) {
+            exitGracefully("recovery failed: " + e.getMessage() + " (after: " + cause + ")");
+            return;
+        }
+        setTimeouts(false);
+        beat();
+        recovering = false;
+        Log.info("recovered from the panic in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    private void setTimeouts(boolean extended) {
+        for (Watchdog w : watchdogs) {
+            Duration want = extended ? maxOf(settings.extendedTimeout(), normalTimeout(w)) : normalTimeout(w);
+            try {
+                Duration got = w.setTimeout(want);
+                Log.info("watchdog " + w.name() + " timeout " + got.toMillis() + " ms" + (extended ? " (extended)" : ""));
+            } catch (IOException e) {
+                Log.warn("cannot set the timeout of " + w.name() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private final java.util.Map<Watchdog, Duration> normal = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Each watchdog's normal timeout: the one it had when it was opened (systemd's WatchdogSec, ours otherwise). */
+    private Duration normalTimeout(Watchdog w) {
+        return normal.computeIfAbsent(w, x -> x.timeout() != null ? x.timeout() : settings.normalTimeout());
+    }
+
+    private static Duration maxOf(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /**
+     * Graceful exit: make the transfer durable, say so if the link allows, STOPPING=1, count the exit for
+     * crash-loop detection, and exit with {@link #EXIT_PANIC}, the watchdogs still armed.
+     */
+    private void exitGracefully(String why) {
+        exiting = true;
+        Log.error("graceful exit (code " + EXIT_PANIC + "): " + why);
+        Future<?> sync = Executors.newVirtualThreadPerTaskExecutor().submit(() -> updater.shutdown());
+        try {
+            sync.get(1, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Log.warn("could not sync the transfer state before exiting: " + e);
+        }
+        publishDirect(updater.recoveringStatus("exiting with code " + EXIT_PANIC + " to be restarted: " + why));
+        systemd.ifPresent(n -> quietly(n::stopping));
+        quietly(() -> crashLoop.recordExit(System.currentTimeMillis()));
+        for (Watchdog w : watchdogs) w.close(false);
+        System.out.flush();
+        Runtime.getRuntime().halt(EXIT_PANIC);
+    }
+
+    private void publishDirect(Status s) {
+        if (link != null) link.publishAndWait(s, 500);
+        onStatus(s);
+    }
+
+    /** Orderly stop: STOPPING=1; hardware watchdogs are disarmed (magic close) since nothing will restart us. */
+    @Override
+    public void close() {
+        systemd.ifPresent(n -> quietly(n::stopping));
+        kicker.shutdownNow();
+        responder.shutdownNow();
+        for (Watchdog w : watchdogs) w.close(true);
+        systemd.ifPresent(n -> n.close(false));
+    }
+
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    private static void quietly(Step step) {
+        try {
+            step.run();
+        } catch (IOException e) {
+            Log.warn(e.getMessage());
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
