@@ -53,7 +53,7 @@ final class RawMqtt implements AutoCloseable {
 
     @Override
     public void close() throws MqttException {
-        client.disconnect();
-        client.close();
+        client.disconnectForcibly(100, 100);
+        client.close(true);
     }
 }

@@ -4,6 +4,7 @@ import io.reizi.agent.mqtt.AgentLink;
 import io.reizi.watchdog.CrashLoop;
 import io.reizi.watchdog.LinuxWatchdog;
 import io.reizi.watchdog.NetworkHealth;
+import io.reizi.watchdog.RecordingWatchdog;
 import io.reizi.watchdog.SerialWatchdog;
 import io.reizi.watchdog.SystemdNotify;
 import io.reizi.watchdog.Watchdog;
@@ -61,7 +62,12 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         List<Watchdog> dogs = new ArrayList<>();
         Optional<SystemdNotify> systemd = SystemdNotify.fromEnvironment();
         systemd.filter(SystemdNotify::watchdogEnabled).ifPresent(dogs::add);
-        if (s.device().isPresent()) dogs.add(LinuxWatchdog.open(s.device().get(), s.normalTimeout(), s.preTimeout()));
+        if (s.device().isPresent() && s.device().get().startsWith(RecordingWatchdog.PREFIX)) {
+            dogs.add(RecordingWatchdog.open(java.nio.file.Path.of(s.device().get().substring(RecordingWatchdog.PREFIX.length())),
+                    s.normalTimeout()));
+        } else if (s.device().isPresent()) {
+            dogs.add(LinuxWatchdog.open(s.device().get(), s.normalTimeout(), s.preTimeout()));
+        }
         if (s.serialPort().isPresent()) dogs.add(SerialWatchdog.open(s.serialPort().get(), s.serialBaud(), s.normalTimeout()));
         for (Watchdog w : dogs) Log.info("watchdog " + w.name() + " armed, timeout " + w.timeout().toMillis() + " ms");
         return new Guardian(config, dogs, systemd);

@@ -1,0 +1,107 @@
+package io.reizi.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.reizi.agent.Publisher;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's watchdog policy, end to end: a serial watchdog MCU played by the test on a socat pty pair, and
+ * the recording stand-in for /dev/watchdog (there is none on these machines).
+ */
+class WatchdogPolicyTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void serialWatchdogSeesKicksTheExtendedTimeoutOnPanicAndTheAgentGoingSilent() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/socat")), "needs socat");
+        Path agentEnd = dir.resolve("ttyAgent"), mcuEnd = dir.resolve("ttyMcu");
+        Process socat = new ProcessBuilder("socat", "pty,raw,echo=0,link=" + agentEnd, "pty,raw,echo=0,link=" + mcuEnd)
+                .redirectErrorStream(true).start();
+        List<long[]> kicks = new CopyOnWriteArrayList<>();
+        List<String> commands = new CopyOnWriteArrayList<>();
+        try (TestBed bed = new TestBed(dir)) {
+            for (int i = 0; i < 100 && !Files.exists(mcuEnd); i++) Thread.sleep(20);
+            BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(mcuEnd), StandardCharsets.US_ASCII));
+            OutputStream out = Files.newOutputStream(mcuEnd);
+            Thread mcu = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    for (String line; (line = in.readLine()) != null; ) {
+                        if (line.equals("KICK")) kicks.add(new long[] {System.nanoTime()});
+                        else commands.add(line);
+                        out.write("OK\n".getBytes());
+                        out.flush();
+                    }
+                } catch (Exception ignored) {
+                    // pty closed
+                }
+            });
+            String id = "serial-dev";
+            AgentProcess agent = bed.agent(id, "--watchdog-serial", agentEnd.toString(), "--inject-fault", "throw@100");
+            Thread.sleep(1000);
+            int early = kicks.size();
+            assertTrue(early >= 3, "kicked at a fraction of the 1 s timeout: " + early);
+            Publisher.Outcome outcome = bed.publish(bed.release(id, bed.image("img", 300_000, 111), 1, 1024, bed.edKey));
+            assertTrue(outcome.success(), outcome.summary());
+            assertEquals(List.of("TIMEOUT 1000", "TIMEOUT 5000", "TIMEOUT 1000"), commands, "normal, extended on panic, back");
+
+            agent.kill9();
+            int atDeath = kicks.size();
+            Thread.sleep(1200);
+            assertTrue(kicks.size() - atDeath <= 1, "the MCU sees the agent go silent");
+            long silentForMs = (System.nanoTime() - kicks.getLast()[0]) / 1_000_000;
+            assertTrue(silentForMs > 1000, "no kick for longer than the timeout: the MCU would reset the board");
+            mcu.interrupt();
+        } finally {
+            socat.destroy();
+            socat.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void hardwareWatchdogIsExtendedOnPanicDisarmedOnlyOnAnOrderlyStop() throws Exception {
+        Path record = dir.resolve("watchdog.calls");
+        try (TestBed bed = new TestBed(dir)) {
+            String id = "hw-dev";
+            AgentProcess agent = bed.agent(id, "--watchdog-device", "record:" + record, "--watchdog-extended", "4500ms",
+                    "--inject-fault", "throw@50");
+            assertTrue(bed.publish(bed.release(id, bed.image("img", 200_000, 112), 1, 1024, bed.edKey)).success());
+            Thread.sleep(1000); // kicked every 250 ms meanwhile
+            assertEquals(143, agent.stop());
+            List<String> calls = Files.readAllLines(record).stream().filter(l -> !l.equals("kick")).toList();
+            assertEquals(List.of("open 1000", "timeout 5000", "timeout 1000", "close magic"), calls,
+                    "4500 ms rounded up to whole seconds; magic close on an orderly stop");
+            long kicks = Files.readAllLines(record).stream().filter(l -> l.equals("kick")).count();
+            assertTrue(kicks >= 4, "kicks: " + kicks);
+
+            // A graceful panic exit leaves the watchdog armed.
+            Files.delete(record);
+            AgentProcess cut = bed.agent("hw-dev2", "--watchdog-device", "record:" + record, "--inject-fault", "sync-io@1",
+                    "--sync-interval", "2s");
+            RawMqtt raw = new RawMqtt(bed.broker.url());
+            Path image = bed.image("img2", 100 * 1024, 113);
+            raw.manifest("hw-dev2", RawMqtt.sign(RawMqtt.fields(image, 1, 1024), bed.edKey));
+            byte[] bytes = Files.readAllBytes(image);
+            raw.chunk("hw-dev2", io.reizi.ota.wire.ChunkCodec.encode(io.reizi.ota.wire.ChunkCodec.of(1, 0,
+                    java.util.Arrays.copyOf(bytes, 1024))));
+            raw.close();
+            bed.broker.stop();
+            assertEquals(75, cut.awaitExit(30), cut.log());
+            List<String> panicCalls = Files.readAllLines(record).stream().filter(l -> !l.equals("kick")).toList();
+            assertEquals(List.of("open 1000", "timeout 5000", "close armed"), panicCalls);
+        }
+    }
+}
