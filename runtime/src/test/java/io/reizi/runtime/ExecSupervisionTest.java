@@ -59,6 +59,7 @@ class ExecSupervisionTest {
             eventually(() -> log.stream().anyMatch(l -> l.contains("bye")), "v1 got SIGTERM and exited cleanly");
             assertTrue(swap.interruptionMs() < 3000);
             ExecApp second = (ExecApp) rt.current();
+            assertTrue(rt.awaitHealthy(Duration.ofSeconds(3)), "v2 is up, its TERM trap set: " + log);
             long t0 = System.nanoTime();
             rt.rollBackTo(Optional.of(v1));
             assertFalse(second.isAlive());
