@@ -24,7 +24,7 @@ class GroupTest {
             Set<String> fleet = Set.of("g1", "g2", "g3");
             for (String id : fleet) bed.agent(id, "--group", "fleet", "--group", "lab");
             Path image = bed.image("img", 1024 * 1024 + 7, 41);
-            Publisher.Release release = new Publisher.Release(bed.broker.url(), "fleet", true, fleet, image, 3,
+            Publisher.Release release = new Publisher.Release(bed.broker.url(), Optional.empty(), "fleet", true, fleet, image, 3,
                     Kind.IMAGE, bed.edKey, Optional.empty(), Optional.of("3.0"), 4096, Optional.empty(),
                     Optional.empty(), TestBed.LONG, "ota/firmware", "/ota/status", 32);
             Publisher.Outcome outcome = bed.publish(release);

@@ -21,13 +21,36 @@ final class Mosquitto implements AutoCloseable {
     }
 
     static Mosquitto start(Path dir) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path persistence = Files.createDirectories(dir.resolve("persistence"));
+        int port = freePort();
         String conf = Files.readString(Repo.root().resolve("broker-config/mosquitto-dev.conf"))
-                .replaceFirst("(?m)^listener 1883 ", "listener " + port + " ")
+                .replaceFirst("(?m)^listener 1883 ", "listener " + port + " ");
+        return start(dir, port, conf);
+    }
+
+    /**
+     * The production config (broker-config/mosquitto.conf) with the test's port and files: mutual TLS on
+     * {@code port}, the loopback listener on another free port.
+     */
+    static Mosquitto startProduction(Path dir, Path certs, Path acl, Path aclLocal) throws Exception {
+        int port = freePort();
+        String conf = Files.readString(Repo.root().resolve("broker-config/mosquitto.conf"))
+                .replaceFirst("(?m)^listener 8883$", "listener " + port)
+                .replaceFirst("(?m)^listener 1883 ", "listener " + freePort() + " ")
+                .replace("/etc/mosquitto/certs/", certs + "/")
+                .replace("/etc/mosquitto/reizi.acl", acl.toString())
+                .replace("/etc/mosquitto/reizi-local.acl", aclLocal.toString());
+        return start(dir, port, conf);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static Mosquitto start(Path dir, int port, String baseConf) throws Exception {
+        Path persistence = Files.createDirectories(dir.resolve("persistence"));
+        String conf = baseConf
                 .replaceFirst("(?m)^persistence_location .*$", "persistence_location " + persistence + "/")
                 // Run as root, mosquitto would switch to its own user, which cannot write the test's folder.
                 + "\nuser " + System.getProperty("user.name") + "\nlog_type all\n";

@@ -39,7 +39,7 @@ class RefusalTest {
                 "--health-cmd", "test \"$REIZI_VER\" != 66");
         v5 = bed.image("v5.img", 300_000, 5);
         Publisher.Release r = bed.release(ID, v5, 5, 16384, bed.edKey);
-        Publisher.Outcome installed = bed.publish(new Publisher.Release(r.broker(), r.target(), false, r.expectDevices(),
+        Publisher.Outcome installed = bed.publish(new Publisher.Release(r.broker(), r.tls(), r.target(), false, r.expectDevices(),
                 r.image(), r.ver(), r.kind(), r.key(), r.entry(), r.label(), r.chunk(), Optional.of(List.of("board-x")),
                 r.expires(), r.timeout(), r.firmwarePrefix(), r.statusPrefix(), r.window()));
         assertTrue(installed.success(), installed.summary());

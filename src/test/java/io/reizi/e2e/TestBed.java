@@ -65,7 +65,7 @@ final class TestBed implements AutoCloseable {
 
     Publisher.Release release(String device, Path image, long ver, Kind kind, String entry, int chunk,
             Keys.SigningKey key) {
-        return new Publisher.Release(broker.url(), device, false, Set.of(), image, ver, kind, key,
+        return new Publisher.Release(broker.url(), Optional.empty(), device, false, Set.of(), image, ver, kind, key,
                 Optional.ofNullable(entry), Optional.of("1.0." + ver), chunk, Optional.empty(), Optional.empty(), LONG,
                 "ota/firmware", "/ota/status", 32);
     }

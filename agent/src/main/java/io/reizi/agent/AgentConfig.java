@@ -13,6 +13,7 @@ import java.util.Optional;
 public record AgentConfig(
         String id,
         String broker,
+        Optional<io.reizi.agent.tls.TlsFiles> tls,
         Path dataDir,
         Path trustDir,
         List<String> groups,
@@ -42,6 +43,9 @@ public record AgentConfig(
         groups = List.copyOf(groups);
         if (!broker.startsWith("tcp://") && !broker.startsWith("ssl://")) {
             throw new IllegalArgumentException("broker '" + broker + "' must be tcp://host:port or ssl://host:port");
+        }
+        if (broker.startsWith("ssl://") && tls.isEmpty()) {
+            throw new IllegalArgumentException("an ssl:// broker needs --ca (and --cert/--key for mutual TLS)");
         }
         if (receiveMax < 1 || receiveMax > 65535) throw new IllegalArgumentException("receive-max must be 1..65535");
         if (syncChunks < 1) throw new IllegalArgumentException("sync-chunks must be at least 1");

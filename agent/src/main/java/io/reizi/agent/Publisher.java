@@ -43,7 +43,7 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  */
 public final class Publisher implements MqttCallback, AutoCloseable {
     /** What to publish and to whom. {@code group} is false for a single device. */
-    public record Release(String broker, String target, boolean group, Set<String> expectDevices, Path image,
+    public record Release(String broker, Optional<io.reizi.agent.tls.TlsFiles> tls, String target, boolean group, Set<String> expectDevices, Path image,
             long ver, Kind kind, Keys.SigningKey key, Optional<String> entry, Optional<String> label, int chunk,
             Optional<List<String>> hw, Optional<Long> expires, Duration timeout, String firmwarePrefix,
             String statusPrefix, int window) {
@@ -107,6 +107,7 @@ public final class Publisher implements MqttCallback, AutoCloseable {
         options.setAutomaticReconnect(true);
         options.setAutomaticReconnectDelay(1, 5);
         options.setConnectionTimeout(10);
+        if (release.tls().isPresent()) options.setSocketFactory(release.tls().get().socketFactory());
         client.connect(options).waitForCompletion(15_000);
         long deadline = System.nanoTime() + release.timeout().toNanos();
         try (FileChannel image = FileChannel.open(release.image(), StandardOpenOption.READ)) {

@@ -4,6 +4,7 @@ import io.reizi.agent.Agent;
 import io.reizi.agent.AgentConfig;
 import io.reizi.agent.BankSettings;
 import io.reizi.agent.WatchdogSettings;
+import io.reizi.agent.tls.TlsFiles;
 import io.reizi.agent.Durations;
 import io.reizi.agent.Log;
 import java.nio.file.Path;
@@ -24,6 +25,12 @@ public final class AgentCommand implements Callable<Integer> {
     String id;
     @Option(names = "--broker", description = "tcp://host:port")
     String broker;
+    @Option(names = "--ca", description = "CA certificate (PEM) of the broker, for ssl:// brokers.")
+    Path ca;
+    @Option(names = "--cert", description = "This device's certificate (PEM, CN = device id), for mutual TLS.")
+    Path cert;
+    @Option(names = "--key", description = "This device's private key (PEM), for mutual TLS.")
+    Path key;
     @Option(names = "--data-dir", description = "Banks, state and downloads live here.")
     Path dataDir;
     @Option(names = "--trust", description = "Folder of trusted PEM public keys.")
@@ -124,6 +131,8 @@ public final class AgentCommand implements Callable<Integer> {
         return new AgentConfig(
                 required(f.pick("id", id, null), "id"),
                 required(f.pick("broker", broker, null), "broker"),
+                path(f.pick("ca", ca, null)).map(c -> new TlsFiles(c, path(f.pick("cert", cert, null)),
+                        path(f.pick("key", key, null)))),
                 Path.of(required(f.pick("data-dir", dataDir, null), "data-dir")),
                 Path.of(required(f.pick("trust", trust, null), "trust")),
                 groupList.isBlank() ? List.of() : Arrays.stream(groupList.split(",")).map(String::trim).toList(),

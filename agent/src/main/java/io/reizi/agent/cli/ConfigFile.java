@@ -9,7 +9,7 @@ import java.util.Set;
 
 /** The agent's config file: {@code key = value} lines whose keys are the long flag names. */
 final class ConfigFile {
-    static final Set<String> KEYS = Set.of("id", "broker", "data-dir", "trust", "group", "hw", "health-cmd",
+    static final Set<String> KEYS = Set.of("id", "broker", "ca", "cert", "key", "data-dir", "trust", "group", "hw", "health-cmd",
             "trial-window", "max-trial-restarts", "stop-grace", "bank-backend", "bank-a", "bank-b", "fw-env-config",
             "grub-env", "bank-command", "boot-attempts", "reboot-cmd", "watchdog-device", "watchdog-pretimeout",
             "watchdog-serial", "watchdog-serial-baud", "watchdog-timeout", "watchdog-extended", "recovery-window",

@@ -59,7 +59,7 @@ public final class DemoCommand implements Callable<Integer> {
             say("signing key " + keys.resolve("release.key") + ", trusted by the device as " + trust.resolve("release.pub"));
 
             Path dataDir = work.resolve("device");
-            AgentConfig config = new AgentConfig("demo-device", url, dataDir, trust, List.of(), Optional.of("demo-board"),
+            AgentConfig config = new AgentConfig("demo-device", url, Optional.empty(), dataDir, trust, List.of(), Optional.of("demo-board"),
                     Optional.of("test -s \"$REIZI_IMAGE\""), Duration.ofSeconds(3), 1, Duration.ofSeconds(5), BankSettings.symlink(), Optional.empty(), 1L << 32, false,
                     Duration.ofDays(1), 32, Duration.ofSeconds(30), Duration.ofSeconds(2), 64, Duration.ofMillis(500),
                     Duration.ofSeconds(1), WatchdogSettings.defaults(), "ota/firmware", "/ota/status");
@@ -118,7 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
     private Publisher.Outcome publish(String url, Keys.SigningKey key, Path file, long ver, Kind kind, String entry)
             throws Exception {
         say("publishing " + file.getFileName() + " as ver " + ver + " (" + kind.wire() + ")");
-        Publisher.Release release = new Publisher.Release(url, "demo-device", false, Set.of(), file, ver, kind, key,
+        Publisher.Release release = new Publisher.Release(url, Optional.empty(), "demo-device", false, Set.of(), file, ver, kind, key,
                 Optional.ofNullable(entry), Optional.of(ver + ".0.0"), chunk, Optional.of(List.of("demo-board")),
                 Optional.empty(), Duration.ofSeconds(120), "ota/firmware", "/ota/status", 32);
         try (Publisher publisher = new Publisher(release)) {

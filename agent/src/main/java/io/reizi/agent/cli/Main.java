@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code reizi}: the daemon, the publisher and the tools around them. */
 @Command(name = "reizi", mixinStandardHelpOptions = true, version = "reizi 0.1.0",
         description = "Over-the-air updates for Linux edge boards: signed, chunked, resumable, A/B.",
-        subcommands = {AgentCommand.class, PublishCommand.class, KeygenCommand.class, StatusCommand.class,
+        subcommands = {AgentCommand.class, PublishCommand.class, KeygenCommand.class, StatusCommand.class, CertsCommand.class,
                 DemoCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

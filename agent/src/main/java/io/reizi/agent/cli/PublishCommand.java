@@ -26,8 +26,10 @@ public final class PublishCommand implements Callable<Integer> {
         String group;
     }
 
-    @Option(names = "--broker", required = true, description = "tcp://host:port")
+    @Option(names = "--broker", required = true, description = "tcp://host:port or ssl://host:port")
     String broker;
+    @picocli.CommandLine.Mixin
+    TlsOptions tls;
     @ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
     @Option(names = "--expect-devices", split = ",", description = "With --group: the devices to wait for.")
@@ -63,7 +65,7 @@ public final class PublishCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Kind k = Kind.parse(kind).orElseThrow(() -> new IllegalArgumentException("--kind must be image, jar or exec"));
         boolean group = target.group != null;
-        Publisher.Release release = new Publisher.Release(broker, group ? target.group : target.device, group,
+        Publisher.Release release = new Publisher.Release(broker, tls.files(), group ? target.group : target.device, group,
                 expectDevices == null ? Set.of() : Set.copyOf(expectDevices), image, ver, k, Keys.readPrivate(key),
                 Optional.ofNullable(entry), Optional.ofNullable(label), chunk, Optional.ofNullable(hw).map(List::copyOf),
                 Optional.ofNullable(expires), Duration.ofSeconds(timeout), firmwarePrefix, statusPrefix, window);

@@ -36,6 +36,17 @@ public final class StatusCommand implements Callable<Integer> {
         String broker;
         @Option(names = "--device", required = true)
         String device;
+        @Option(names = "--ca", description = "CA certificate (PEM) of an ssl:// broker.")
+        Path ca;
+        @Option(names = "--cert", description = "Client certificate (PEM), for mutual TLS.")
+        Path cert;
+        @Option(names = "--tls-key", description = "Client private key (PEM), for mutual TLS.")
+        Path tlsKey;
+
+        Optional<io.reizi.agent.tls.TlsFiles> tls() {
+            return Optional.ofNullable(ca).map(c -> new io.reizi.agent.tls.TlsFiles(c, Optional.ofNullable(cert),
+                    Optional.ofNullable(tlsKey)));
+        }
     }
 
     static final class Source {
@@ -65,6 +76,7 @@ public final class StatusCommand implements Callable<Integer> {
         try {
             MqttConnectionOptions o = new MqttConnectionOptions();
             o.setConnectionTimeout(10);
+            if (r.tls().isPresent()) o.setSocketFactory(r.tls().get().socketFactory());
             client.connect(o);
             client.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
                     new org.eclipse.paho.mqttv5.common.MqttSubscription(statusPrefix + "/" + r.device, 1)},

@@ -48,6 +48,13 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
         options.setKeepAliveInterval((int) config.keepAlive().toSeconds());
         options.setReceiveMaximum(config.receiveMax());
         options.setConnectionTimeout(10);
+        if (config.tls().isPresent()) {
+            try {
+                options.setSocketFactory(config.tls().get().socketFactory());
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
         MqttMessage will = new MqttMessage(offline(), QOS, true, new MqttProperties());
         options.setWill(config.statusTopic(), will);
         long delayMs = 500;
