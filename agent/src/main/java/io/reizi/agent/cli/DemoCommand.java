@@ -46,7 +46,12 @@ public final class DemoCommand implements Callable<Integer> {
         DemoBroker embedded = null;
         String url = broker;
         if (url == null) {
-            embedded = DemoBroker.start(work.resolve("broker"));
+            try {
+                embedded = DemoBroker.start(work.resolve("broker"));
+            } catch (NoClassDefFoundError e) {
+                say("this build has no embedded broker (the light runtime archive leaves it out): use --broker tcp://host:port");
+                return 2;
+            }
             url = embedded.url();
             say("embedded MQTT 5 broker (HiveMQ CE) on " + url);
         }
