@@ -29,7 +29,26 @@ final class RawMqtt implements AutoCloseable {
     }
 
     void chunk(String target, byte[] cbor) throws MqttException {
-        client.publish("ota/firmware/" + target + "/chunk", cbor, 1, false);
+        publish("ota/firmware/" + target + "/chunk", cbor);
+    }
+
+    /** QoS 1; when Paho says its in-flight window is full (it can lag behind PUBACKs under load), try again. */
+    private void publish(String topic, byte[] payload) throws MqttException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            try {
+                client.publish(topic, payload, 1, false);
+                return;
+            } catch (MqttException e) {
+                if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT || System.currentTimeMillis() > deadline) throw e;
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The manifest fields of an image, as a mutable map a test can spoil. */
