@@ -40,7 +40,7 @@ final class RawMqtt implements AutoCloseable {
                 client.publish(topic, payload, 1, false);
                 return;
             } catch (MqttException e) {
-                if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT || System.currentTimeMillis() > deadline) throw e;
+                if (e.getReasonCode() != 32202 /* Paho: too many publishes in progress */ || System.currentTimeMillis() > deadline) throw e;
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException ie) {
