@@ -197,11 +197,12 @@ public final class Publisher implements MqttCallback, AutoCloseable {
                 inFlight.addLast(token);
             }
         } catch (MqttException e) {
-            // Not connected right now: the device asks again for what it misses.
+            // The broker's receive maximum is below our window (32202), or we are not connected right now:
+            // send it again later; the device also asks again for what it misses.
             synchronized (this) {
                 toSend.set(seq);
             }
-            Thread.sleep(200);
+            Thread.sleep(e.getReasonCode() == 32202 ? 5 : 200);
         }
     }
 
