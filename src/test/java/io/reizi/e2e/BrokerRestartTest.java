@@ -23,8 +23,14 @@ class BrokerRestartTest {
             AgentProcess agent = bed.agent(id);
             Path image = bed.image("img", 8 * 1024 * 1024, 31);
             int mark = bed.watcher.mark();
-            CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(bed.release(id, image, 1, 1024, bed.ecKey));
-            bed.watcher.await(mark, id, s -> s.received() != null && s.received() > 300, TestBed.LONG);
+            // One chunk in flight at a time: the transfer lasts long enough for the restart to land in it.
+            Publisher.Release r = bed.release(id, image, 1, 1024, bed.ecKey);
+            Publisher.Release slow = new Publisher.Release(r.broker(), r.tls(), r.target(), r.group(), r.expectDevices(),
+                    r.image(), r.ver(), r.kind(), r.key(), r.entry(), r.label(), r.chunk(), r.hw(), r.expires(),
+                    r.timeout(), r.firmwarePrefix(), r.statusPrefix(), 1);
+            CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(slow);
+            bed.watcher.await(mark, id, s -> s.need() != null, TestBed.LONG);
+            Thread.sleep(300);
             bed.broker.restart(1000);
             Publisher.Outcome outcome = publishing.get(90, TimeUnit.SECONDS);
             assertTrue(outcome.success(), outcome.summary());

@@ -54,6 +54,8 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
+        } else {
+            options.setSocketFactory(new BufferedSocketFactory());
         }
         MqttMessage will = new MqttMessage(offline(), QOS, true, new MqttProperties());
         options.setWill(config.statusTopic(), will);
