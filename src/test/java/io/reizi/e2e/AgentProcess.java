@@ -16,6 +16,11 @@ final class AgentProcess implements AutoCloseable {
 
     AgentProcess(String id, String broker, Path dataDir, Path trust, Path log, String... extra) {
         this.log = log;
+        try {
+            Files.deleteIfExists(log); // one log per agent of a test run; restarts append to it
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx64m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",

@@ -49,11 +49,14 @@ class BootloaderBanksTest {
     }
 
     /** Installs a release that needs a reboot: trial (reboot requested), "reboot", then the trial runs. */
+    static int reboots;
+
     static Status installAcrossReboot(TestBed bed, AgentProcess agent, String id, Path image, long ver) throws Exception {
         int mark = bed.watcher.mark();
         CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(bed.release(id, image, ver, 65536, bed.edKey));
         Status trial = bed.watcher.awaitState(mark, id, ver, "trial", TestBed.LONG);
         assertTrue(trial.detail().contains("reboot"), trial.detail());
+        if (agent.log().contains("running touch")) agent.awaitLog("reboot command exited", ++reboots);
         agent.kill9();
         agent.start().awaitReady();
         Publisher.Outcome outcome = publishing.get(60, TimeUnit.SECONDS);
@@ -72,6 +75,7 @@ class BootloaderBanksTest {
         try (TestBed bed = new TestBed(dir)) {
             String id = "uboot-dev";
             Path rebooted = dir.resolve("rebooted");
+            reboots = 0;
             AgentProcess agent = bed.agent(id, "--bank-backend", "uboot", "--bank-a", partition("pa").toString(),
                     "--bank-b", partition("pb").toString(), "--fw-env-config", config.toString(),
                     "--reboot-cmd", "touch " + rebooted, "--health-cmd", "test \"$REIZI_VER\" != 3",

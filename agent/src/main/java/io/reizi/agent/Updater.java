@@ -496,10 +496,14 @@ public final class Updater {
         }
         Log.info(detail + ": running " + config.rebootCmd().get());
         try {
-            new ProcessBuilder("/bin/sh", "-c", config.rebootCmd().get()).inheritIO()
+            Process p = new ProcessBuilder("/bin/sh", "-c", config.rebootCmd().get()).inheritIO()
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            // A reboot command schedules the reboot and returns; one that does not is left running.
+            if (p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) Log.info("reboot command exited " + p.exitValue());
         } catch (IOException e) {
             Log.error("reboot command failed to start: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,0 +1,97 @@
+import io.reizi.agent.Status;
+import io.reizi.ota.crypto.CoseSign1;
+import io.reizi.ota.crypto.Keys;
+import io.reizi.ota.wire.ChunkCodec;
+import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.Manifest;
+import io.reizi.ota.wire.ManifestCodec;
+import io.reizi.ota.wire.Sha256;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+
+/**
+ * Receive goodput: the same QoS 1 stream of N chunk messages, received once by the agent (checked, written,
+ * fsync'd, verified, committed) and once by mosquitto_sub -q 1 -C N writing to a file, in the same run.
+ * Usage: Goodput BROKER_URL PORT DEVICE KEY.pem CHUNK COUNT WORKDIR
+ */
+public class Goodput {
+    public static void main(String[] a) throws Exception {
+        String url = a[0];
+        int port = Integer.parseInt(a[1]);
+        String device = a[2];
+        Keys.SigningKey key = Keys.readPrivate(Path.of(a[3]));
+        int chunk = Integer.parseInt(a[4]);
+        int count = Integer.parseInt(a[5]);
+        Path work = Path.of(a[6]);
+        byte[] image = new byte[chunk * count];
+        new Random(chunk).nextBytes(image);
+        long ver = System.currentTimeMillis() / 1000;
+        byte[][] messages = new byte[count][];
+        for (int i = 0; i < count; i++) {
+            messages[i] = ChunkCodec.encode(ChunkCodec.of(ver, i, java.util.Arrays.copyOfRange(image, i * chunk, (i + 1) * chunk)));
+        }
+        MqttAsyncClient pub = new MqttAsyncClient(url, "goodput-" + ver, new MemoryPersistence());
+        pub.connect(new MqttConnectionOptions()).waitForCompletion(10_000);
+
+        // mosquitto_sub
+        Path out = work.resolve("sub.out");
+        Process sub = new ProcessBuilder("mosquitto_sub", "-h", "127.0.0.1", "-p", Integer.toString(port), "-q", "1",
+                "-C", Integer.toString(count), "-t", "bench/sub/chunk").redirectOutput(out.toFile()).start();
+        Thread.sleep(500);
+        long t0 = System.nanoTime();
+        stream(pub, "bench/sub/chunk", messages);
+        if (!sub.waitFor(300, TimeUnit.SECONDS)) throw new IllegalStateException("mosquitto_sub did not finish");
+        double subSec = (System.nanoTime() - t0) / 1e9;
+
+        // the agent
+        Manifest m = new Manifest("goodput", ver, Optional.empty(), Kind.IMAGE, Optional.empty(), image.length, chunk, count,
+                Sha256.text(Sha256.digest(image)), Optional.empty(), Optional.empty());
+        CountDownLatch need = new CountDownLatch(1), committed = new CountDownLatch(1);
+        pub.subscribe("/ota/status/" + device, 1, (topic, msg) -> {
+            Status s = Status.parse(msg.getPayload());
+            if (s.ver() == null || s.ver() != ver) return;
+            if (s.need() != null) need.countDown();
+            if ("committed".equals(s.state())) committed.countDown();
+        }).waitForCompletion(5000);
+        pub.publish("ota/firmware/" + device + "/manifest", CoseSign1.sign(ManifestCodec.encode(m), key), 1, true);
+        if (!need.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("the agent did not accept the manifest");
+        long t1 = System.nanoTime();
+        stream(pub, "ota/firmware/" + device + "/chunk", messages);
+        if (!committed.await(300, TimeUnit.SECONDS)) throw new IllegalStateException("the agent did not commit");
+        double agentSec = (System.nanoTime() - t1) / 1e9;
+        pub.disconnect().waitForCompletion(2000);
+        pub.close();
+        double mb = image.length / 1e6;
+        System.out.printf(Locale.ROOT, "chunk=%d count=%d agent_s=%.3f agent_MBps=%.1f agent_cps=%.0f sub_s=%.3f sub_MBps=%.1f sub_cps=%.0f ratio=%.2f%n",
+                chunk, count, agentSec, mb / agentSec, count / agentSec, subSec, mb / subSec, count / subSec, subSec / agentSec);
+    }
+
+    /** QoS 1 with a window of 64 messages in flight. */
+    static void stream(MqttAsyncClient pub, String topic, byte[][] messages) throws Exception {
+        Deque<IMqttToken> window = new ArrayDeque<>();
+        for (byte[] msg : messages) {
+            while (window.size() >= 64) window.removeFirst().waitForCompletion(30_000);
+            while (true) {
+                try {
+                    window.addLast(pub.publish(topic, msg, 1, false));
+                    break;
+                } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+                    if (e.getReasonCode() != 32202 || window.isEmpty()) throw e;
+                    window.removeFirst().waitForCompletion(30_000);
+                }
+            }
+        }
+        for (IMqttToken t : window) t.waitForCompletion(30_000);
+    }
+}
