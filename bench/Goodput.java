@@ -27,6 +27,16 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
  */
 public class Goodput {
     public static void main(String[] a) throws Exception {
+        try {
+            run(a);
+            System.exit(0);
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1); // Paho's threads would keep the JVM alive
+        }
+    }
+
+    static void run(String[] a) throws Exception {
         String url = a[0];
         int port = Integer.parseInt(a[1]);
         String device = a[2];
@@ -58,12 +68,16 @@ public class Goodput {
         Manifest m = new Manifest("goodput", ver, Optional.empty(), Kind.IMAGE, Optional.empty(), image.length, chunk, count,
                 Sha256.text(Sha256.digest(image)), Optional.empty(), Optional.empty());
         CountDownLatch need = new CountDownLatch(1), committed = new CountDownLatch(1);
-        pub.subscribe("/ota/status/" + device, 1, (topic, msg) -> {
+        org.eclipse.paho.mqttv5.client.IMqttMessageListener listener = (topic, msg) -> {
             Status s = Status.parse(msg.getPayload());
             if (s.ver() == null || s.ver() != ver) return;
             if (s.need() != null) need.countDown();
             if ("committed".equals(s.state())) committed.countDown();
-        }).waitForCompletion(5000);
+        };
+        pub.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+                new org.eclipse.paho.mqttv5.common.MqttSubscription("/ota/status/" + device, 1)}, null, null,
+                new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {listener},
+                new org.eclipse.paho.mqttv5.common.packet.MqttProperties()).waitForCompletion(5000);
         pub.publish("ota/firmware/" + device + "/manifest", CoseSign1.sign(ManifestCodec.encode(m), key), 1, true);
         if (!need.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("the agent did not accept the manifest");
         long t1 = System.nanoTime();
@@ -87,8 +101,10 @@ public class Goodput {
                     window.addLast(pub.publish(topic, msg, 1, false));
                     break;
                 } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
-                    if (e.getReasonCode() != 32202 || window.isEmpty()) throw e;
-                    window.removeFirst().waitForCompletion(30_000);
+                    // Paho's own in-flight count lags behind PUBACKs: wait for one, or a moment.
+                    if (e.getReasonCode() != 32202) throw e;
+                    if (!window.isEmpty()) window.removeFirst().waitForCompletion(30_000);
+                    else Thread.sleep(1);
                 }
             }
         }
