@@ -23,7 +23,7 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 /**
  * Receive goodput: the same QoS 1 stream of N chunk messages, received once by the agent (checked, written,
  * fsync'd, verified, committed) and once by mosquitto_sub -q 1 -C N writing to a file, in the same run.
- * Usage: Goodput BROKER_URL PORT DEVICE KEY.pem CHUNK COUNT WORKDIR
+ * Usage: Goodput BROKER_URL PORT DEVICE KEY.pem CHUNK COUNT WORKDIR [agent-only]
  */
 public class Goodput {
     public static void main(String[] a) throws Exception {
@@ -54,15 +54,9 @@ public class Goodput {
         MqttAsyncClient pub = new MqttAsyncClient(url, "goodput-" + ver, new MemoryPersistence());
         pub.connect(new MqttConnectionOptions()).waitForCompletion(10_000);
 
-        // mosquitto_sub
-        Path out = work.resolve("sub.out");
-        Process sub = new ProcessBuilder("mosquitto_sub", "-h", "127.0.0.1", "-p", Integer.toString(port), "-q", "1",
-                "-C", Integer.toString(count), "-t", "bench/sub/chunk").redirectOutput(out.toFile()).start();
-        Thread.sleep(500);
-        long t0 = System.nanoTime();
-        stream(pub, "bench/sub/chunk", messages);
-        if (!sub.waitFor(300, TimeUnit.SECONDS)) throw new IllegalStateException("mosquitto_sub did not finish");
-        double subSec = (System.nanoTime() - t0) / 1e9;
+        boolean agentOnly = a.length > 7 && a[7].equals("agent-only");
+        double subSec = Double.NaN;
+        if (!agentOnly) subSec = viaMosquittoSub(pub, port, work, messages);
 
         // the agent
         Manifest m = new Manifest("goodput", ver, Optional.empty(), Kind.IMAGE, Optional.empty(), image.length, chunk, count,
@@ -89,6 +83,19 @@ public class Goodput {
         double mb = image.length / 1e6;
         System.out.printf(Locale.ROOT, "chunk=%d count=%d agent_s=%.3f agent_MBps=%.1f agent_cps=%.0f sub_s=%.3f sub_MBps=%.1f sub_cps=%.0f ratio=%.2f%n",
                 chunk, count, agentSec, mb / agentSec, count / agentSec, subSec, mb / subSec, count / subSec, subSec / agentSec);
+    }
+
+    /** The same stream, received by mosquitto_sub -q 1 -C N writing to a file. */
+    static double viaMosquittoSub(MqttAsyncClient pub, int port, Path work, byte[][] messages) throws Exception {
+        int count = messages.length;
+        Path out = work.resolve("sub.out");
+        Process sub = new ProcessBuilder("mosquitto_sub", "-h", "127.0.0.1", "-p", Integer.toString(port), "-q", "1",
+                "-C", Integer.toString(count), "-t", "bench/sub/chunk").redirectOutput(out.toFile()).start();
+        Thread.sleep(500);
+        long t0 = System.nanoTime();
+        stream(pub, "bench/sub/chunk", messages);
+        if (!sub.waitFor(300, TimeUnit.SECONDS)) throw new IllegalStateException("mosquitto_sub did not finish");
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /** QoS 1 with a window of 64 messages in flight. */
