@@ -248,10 +248,6 @@ public final class Publisher implements MqttCallback, AutoCloseable {
         return Optional.of(new Outcome(success, Map.copyOf(devices), summary.toString().trim()));
     }
 
-    public byte[] signedManifest() {
-        return signedManifest;
-    }
-
     @Override
     public void close() {
         try {

@@ -150,10 +150,6 @@ public final class Updater {
         return state;
     }
 
-    public Status lastStatus() {
-        return lastStatus;
-    }
-
     /** The status to show while the agent recovers from a panic; lock-free, the panic may hold the lock. */
     public Status recoveringStatus(String detail) {
         Status last = lastStatus;

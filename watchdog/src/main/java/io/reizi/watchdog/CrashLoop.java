@@ -46,10 +46,6 @@ public final class CrashLoop {
         Files.deleteIfExists(file);
     }
 
-    public int limit() {
-        return limit;
-    }
-
     public Duration window() {
         return window;
     }

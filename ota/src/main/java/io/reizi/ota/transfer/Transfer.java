@@ -85,10 +85,6 @@ public final class Transfer {
         }
     }
 
-    public boolean has(int seq) {
-        return received.get(seq);
-    }
-
     public int receivedCount() {
         return receivedCount;
     }
