@@ -21,12 +21,23 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  * The agent's MQTT 5 session: persistent (clean start off) so QoS 1 chunks queued while the link is
  * down arrive on reconnect; a retained "offline" will; subscriptions renewed on every connect.
  * Messages are handled on Paho's callback thread, one at a time, and acknowledged when the handler
- * returns, so the receive maximum bounds what is in flight.
+ * returns, so the receive maximum bounds what is in flight. Paho's reconnect can wedge ("connect already
+ * in progress" for good, when a link dies between TCP connect and CONNACK); a supervisor replaces a client
+ * that has not reconnected for {@link #STUCK_SECONDS}.
  */
 public final class AgentLink implements MqttCallback, Updater.StatusSink {
     private static final int QOS = 1;
+    static final int STUCK_SECONDS = 20;
     private final AgentConfig config;
-    private final MqttAsyncClient client;
+    private volatile MqttAsyncClient client;
+    /** nanoTime since the link is down; -1 while connected. */
+    private volatile long downSince = System.nanoTime();
+    private final java.util.concurrent.ScheduledExecutorService supervisor =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "reizi-link");
+                t.setDaemon(true);
+                return t;
+            });
     private final Guardian guardian;
     private final MqttConnectionOptions options = new MqttConnectionOptions();
     private volatile Updater updater;
@@ -34,8 +45,45 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
     public AgentLink(AgentConfig config, Guardian guardian) throws MqttException {
         this.config = config;
         this.guardian = guardian;
-        this.client = new MqttAsyncClient(config.broker(), config.id(), new MemoryPersistence());
-        client.setCallback(this);
+        this.client = newClient();
+    }
+
+    private MqttAsyncClient newClient() throws MqttException {
+        MqttAsyncClient c = new MqttAsyncClient(config.broker(), config.id(), new MemoryPersistence());
+        c.setCallback(this);
+        return c;
+    }
+
+    /** Drops a wedged client without waiting for it, and starts a new one on the same (broker-side) session. */
+    private void replaceClient() throws MqttException {
+        MqttAsyncClient old = client;
+        old.setCallback(null);
+        Thread.ofVirtual().start(() -> {
+            try {
+                old.disconnectForcibly(0, 0, false);
+            } catch (MqttException ignored) {
+                // it is being thrown away
+            }
+            try {
+                old.close(true);
+            } catch (MqttException ignored) {
+                // idem
+            }
+        });
+        client = newClient();
+    }
+
+    private void superviseLink() {
+        long since = downSince;
+        if (since < 0 || client.isConnected() || System.nanoTime() - since < STUCK_SECONDS * 1_000_000_000L) return;
+        Log.warn("MQTT has not reconnected for " + STUCK_SECONDS + " s; replacing the client");
+        try {
+            replaceClient();
+            downSince = System.nanoTime();
+            client.connect(options);
+        } catch (MqttException e) {
+            Log.warn("new MQTT client: " + e.getMessage());
+        }
     }
 
     /** Connects (retrying with backoff until it works), subscribes, then leaves reconnects to Paho. */
@@ -63,12 +111,18 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
         while (true) {
             try {
                 client.connect(options).waitForCompletion(15_000);
+                supervisor.scheduleWithFixedDelay(this::superviseLink, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
                 return;
             } catch (MqttException e) {
                 Log.warn("cannot connect to " + config.broker() + ": " + e.getMessage() + "; retrying in "
                         + delayMs + " ms");
                 Thread.sleep(delayMs);
                 delayMs = Math.min(delayMs * 2, 30_000);
+                try {
+                    replaceClient(); // a timed-out connect may still be "in progress" inside Paho
+                } catch (MqttException again) {
+                    Log.warn("new MQTT client: " + again.getMessage());
+                }
             }
         }
     }
@@ -76,6 +130,7 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
     @Override
     public void connectComplete(boolean reconnect, String serverURI) {
         OutgoingTopicAliases.disable(client);
+        downSince = -1;
         guardian.network().connected(reconnect, System.nanoTime());
         Log.info((reconnect ? "reconnected to " : "connected to ") + serverURI);
         try {
@@ -145,6 +200,7 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
 
     /** Orderly stop: a retained offline status (the will is only for a lost link), then disconnect. */
     public void close() {
+        supervisor.shutdownNow();
         try {
             if (client.isConnected()) {
                 IMqttToken t = client.publish(config.statusTopic(), offline(), QOS, true);
@@ -169,6 +225,7 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
 
     @Override
     public void disconnected(MqttDisconnectResponse response) {
+        if (downSince < 0) downSince = System.nanoTime();
         guardian.network().disconnected();
         Log.warn("disconnected from broker: " + response.getReasonString() + " "
                 + (response.getException() != null ? response.getException().getMessage() : ""));
