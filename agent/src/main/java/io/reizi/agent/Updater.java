@@ -485,12 +485,13 @@ public final class Updater {
      */
     private void requestReboot(Release release) {
         String detail = "bank " + state.active().wire() + " is primary; reboot to boot ver " + release.ver();
-        publish(base(OtaState.TRIAL).release(release).detail(detail).build());
         if (config.rebootCmd().isEmpty()) {
             Log.warn(detail + " (no reboot-cmd configured)");
+            publish(base(OtaState.TRIAL).release(release).detail(detail).build());
             return;
         }
         Log.info(detail + ": running " + config.rebootCmd().get());
+        publish(base(OtaState.TRIAL).release(release).detail(detail).build());
         try {
             Process p = new ProcessBuilder("/bin/sh", "-c", config.rebootCmd().get()).inheritIO()
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
