@@ -244,7 +244,7 @@ public final class Updater {
         } catch (Refusal r) {
             refuse(identity(manifest), r);
         } catch (IOException e) {
-            failDownload(manifest, null, "cannot prepare bank " + state.inactive().wire() + ": " + e.getMessage());
+            failDownload(manifest, "cannot prepare bank " + state.inactive().wire() + ": " + e.getMessage());
         }
     }
 
@@ -444,7 +444,7 @@ public final class Updater {
             }
             d.staging.promote();
         } catch (IOException e) {
-            failDownload(m, null, "cannot verify the staged image: " + e.getMessage());
+            failDownload(m, "cannot verify the staged image: " + e.getMessage());
             return;
         }
         publish(base(OtaState.STAGED).release(m).build());
@@ -634,10 +634,10 @@ public final class Updater {
         }
     }
 
-    private void failDownload(Manifest m, ErrorCode code, String detail) {
+    private void failDownload(Manifest m, String detail) {
         Log.error("download of ver=" + m.ver() + " failed: " + detail);
         abandonDownload();
-        publish(base(OtaState.FAILED).release(m).error(code, detail).build());
+        publish(base(OtaState.FAILED).release(m).detail(detail).build());
     }
 
     private void abandonDownload() {
