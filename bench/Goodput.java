@@ -23,7 +23,10 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 /**
  * Receive goodput: the same QoS 1 stream of N chunk messages, received once by the agent (checked, written,
  * fsync'd, verified, committed) and once by mosquitto_sub -q 1 -C N writing to a file, in the same run.
- * Usage: Goodput BROKER_URL PORT DEVICE KEY.pem CHUNK COUNT WORKDIR [agent-only]
+ * Usage: Goodput BROKER_URL PORT DEVICE KEY.pem CHUNK COUNT WORKDIR [agent-only | backlog]
+ * With {@code backlog}, once the agent has accepted the manifest this prints BACKLOG and waits for a line on
+ * stdin (the caller stops the agent meanwhile), then queues the whole stream in the broker for the agent's
+ * persistent session, prints QUEUED, and waits for the restarted agent to commit.
  */
 public class Goodput {
     public static void main(String[] a) throws Exception {
@@ -54,7 +57,8 @@ public class Goodput {
         MqttAsyncClient pub = new MqttAsyncClient(url, "goodput-" + ver, new MemoryPersistence());
         pub.connect(new MqttConnectionOptions()).waitForCompletion(10_000);
 
-        boolean agentOnly = a.length > 7 && a[7].equals("agent-only");
+        boolean backlog = a.length > 7 && a[7].equals("backlog");
+        boolean agentOnly = backlog || (a.length > 7 && a[7].equals("agent-only"));
         double subSec = Double.NaN;
         if (!agentOnly) subSec = viaMosquittoSub(pub, port, work, messages);
 
@@ -74,8 +78,17 @@ public class Goodput {
                 new org.eclipse.paho.mqttv5.common.packet.MqttProperties()).waitForCompletion(5000);
         pub.publish("ota/firmware/" + device + "/manifest", CoseSign1.sign(ManifestCodec.encode(m), key), 1, true);
         if (!need.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("the agent did not accept the manifest");
+        if (backlog) {
+            System.out.println("BACKLOG");
+            System.out.flush();
+            new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+        }
         long t1 = System.nanoTime();
         stream(pub, "ota/firmware/" + device + "/chunk", messages);
+        if (backlog) {
+            System.out.println("QUEUED");
+            System.out.flush();
+        }
         if (!committed.await(300, TimeUnit.SECONDS)) throw new IllegalStateException("the agent did not commit");
         double agentSec = (System.nanoTime() - t1) / 1e9;
         pub.disconnect().waitForCompletion(2000);
