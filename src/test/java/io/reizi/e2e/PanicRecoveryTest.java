@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Status;
-import io.reizi.ota.wire.ChunkCodec;
 import io.reizi.watchdog.NotifyListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,7 +125,7 @@ class PanicRecoveryTest {
             int mark = bed.watcher.mark();
             raw.manifest(id, RawMqtt.sign(RawMqtt.fields(image, 1, chunk), bed.edKey));
             bed.watcher.await(mark, id, s -> s.need() != null, TestBed.LONG);
-            for (int seq = 0; seq < 50; seq++) raw.chunk(id, ChunkCodec.encode(ChunkCodec.of(1, seq, slice(bytes, seq, chunk))));
+            raw.chunks(id, 1, bytes, chunk, 0, 50);
             bed.watcher.await(mark, id, s -> s.received() != null && s.received() == 50, TestBed.LONG);
             bed.broker.stop(); // the fsync fails 3 s after the first chunk, with no broker to confirm a recovery
 
@@ -144,7 +143,7 @@ class PanicRecoveryTest {
             Status need = bed.watcher.await(restart, id, s -> s.need() != null, TestBed.LONG);
             assertEquals("[[0, 199]]", need.need().stream().map(Arrays::toString).toList().toString(),
                     "nothing was synced before the failure: everything is asked for again");
-            for (int seq = 0; seq < count; seq++) raw.chunk(id, ChunkCodec.encode(ChunkCodec.of(1, seq, slice(bytes, seq, chunk))));
+            raw.chunks(id, 1, bytes, chunk, 0, count);
             bed.watcher.awaitState(restart, id, 1, "committed", TestBed.LONG);
             assertArrayEquals(bytes, Files.readAllBytes(data.resolve("current/image")));
             assertTrue(again.isAlive());
@@ -184,8 +183,5 @@ class PanicRecoveryTest {
         }
     }
 
-    static byte[] slice(byte[] bytes, int seq, int chunk) {
-        return Arrays.copyOfRange(bytes, seq * chunk, Math.min(bytes.length, (seq + 1) * chunk));
-    }
 
 }

@@ -32,6 +32,14 @@ final class RawMqtt implements AutoCloseable {
         publish("ota/firmware/" + target + "/chunk", cbor);
     }
 
+    /** Sends chunks {@code from} (inclusive) to {@code to} (exclusive) of {@code image}, well formed, in order. */
+    void chunks(String target, long ver, byte[] image, int chunkSize, int from, int to) throws MqttException {
+        for (int seq = from; seq < to; seq++) {
+            byte[] data = java.util.Arrays.copyOfRange(image, seq * chunkSize, Math.min(image.length, (seq + 1) * chunkSize));
+            chunk(target, io.reizi.ota.wire.ChunkCodec.encode(io.reizi.ota.wire.ChunkCodec.of(ver, seq, data)));
+        }
+    }
+
     /** QoS 1; when Paho says its in-flight window is full (it can lag behind PUBACKs under load), try again. */
     private void publish(String topic, byte[] payload) throws MqttException {
         long deadline = System.currentTimeMillis() + 10_000;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Status;
-import io.reizi.ota.wire.ChunkCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -30,7 +29,7 @@ class ResumeTest {
             int mark = bed.watcher.mark();
             raw.manifest(id, RawMqtt.sign(RawMqtt.fields(image, 1, chunk), bed.edKey));
             bed.watcher.await(mark, id, s -> s.need() != null, TestBed.LONG);
-            for (int seq = 0; seq < 100; seq++) raw.chunk(id, ChunkCodec.encode(ChunkCodec.of(1, seq, slice(bytes, seq, chunk))));
+            raw.chunks(id, 1, bytes, chunk, 0, 100);
             bed.watcher.await(mark, id, s -> s.received() != null && s.received() == 100, TestBed.LONG);
             Thread.sleep(700); // past the 200 ms sync interval: all 100 are fsync'd
             agent.kill9();
@@ -42,7 +41,7 @@ class ResumeTest {
             assertEquals(100, need.received());
             assertTrue(agent.log().contains("100/200 chunks already on disk"));
 
-            for (int seq = 100; seq < count; seq++) raw.chunk(id, ChunkCodec.encode(ChunkCodec.of(1, seq, slice(bytes, seq, chunk))));
+            raw.chunks(id, 1, bytes, chunk, 100, count);
             bed.watcher.awaitState(restart, id, 1, "committed", TestBed.LONG);
             assertArrayEquals(bytes, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
         }
@@ -67,8 +66,5 @@ class ResumeTest {
         }
     }
 
-    static byte[] slice(byte[] bytes, int seq, int chunk) {
-        return Arrays.copyOfRange(bytes, seq * chunk, Math.min(bytes.length, (seq + 1) * chunk));
-    }
 
 }

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Status;
-import io.reizi.ota.wire.ChunkCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,10 +29,7 @@ class TrialTest {
             int mark = bed.watcher.mark();
             raw.manifest(id, RawMqtt.sign(RawMqtt.fields(v2, 2, 8192), bed.edKey));
             bed.watcher.await(mark, id, s -> s.need() != null, TestBed.LONG);
-            for (int seq = 0; seq * 8192 < bytes.length; seq++) {
-                raw.chunk(id, ChunkCodec.encode(ChunkCodec.of(2, seq,
-                        Arrays.copyOfRange(bytes, seq * 8192, Math.min(bytes.length, (seq + 1) * 8192)))));
-            }
+            raw.chunks(id, 2, bytes, 8192, 0, (bytes.length + 8191) / 8192);
             bed.watcher.awaitState(mark, id, 2, "trial", TestBed.LONG);
             agent.kill9();
 

@@ -95,8 +95,7 @@ class WatchdogPolicyTest {
             Path image = bed.image("img2", 100 * 1024, 113);
             raw.manifest("hw-dev2", RawMqtt.sign(RawMqtt.fields(image, 1, 1024), bed.edKey));
             byte[] bytes = Files.readAllBytes(image);
-            raw.chunk("hw-dev2", io.reizi.ota.wire.ChunkCodec.encode(io.reizi.ota.wire.ChunkCodec.of(1, 0,
-                    java.util.Arrays.copyOf(bytes, 1024))));
+            raw.chunks("hw-dev2", 1, bytes, 1024, 0, 1);
             raw.close();
             bed.broker.stop();
             assertEquals(75, cut.awaitExit(30), cut.log());
