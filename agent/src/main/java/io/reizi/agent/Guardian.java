@@ -39,6 +39,8 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
     private final CrashLoop crashLoop;
     private final ScheduledExecutorService kicker;
     private final ExecutorService responder;
+    /** Runs the steps the responder waits for with a deadline (they may hang: the panic's own cause). */
+    private final ExecutorService worker = Executors.newVirtualThreadPerTaskExecutor();
     private volatile long lastBeat = System.nanoTime();
     private volatile boolean recovering;
     private volatile boolean exiting;
@@ -171,7 +173,7 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
             exitGracefully("network is " + net.wire() + ", recovery cannot be confirmed (after: " + cause + ")");
             return;
         }
-        Future<?> recovery = Executors.newVirtualThreadPerTaskExecutor().submit(() -> {
+        Future<?> recovery = worker.submit(() -> {
             if (!link.awaitConnected(settings.recoveryWindow().toMillis())) throw new IOException("MQTT did not reconnect");
             updater.reloadFromDisk();
             return null;
@@ -221,7 +223,7 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
     private void exitGracefully(String why) {
         exiting = true;
         Log.error("graceful exit (code " + EXIT_PANIC + "): " + why);
-        Future<?> sync = Executors.newVirtualThreadPerTaskExecutor().submit(() -> updater.shutdown());
+        Future<?> sync = worker.submit(() -> updater.shutdown());
         try {
             sync.get(1, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -246,6 +248,7 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         systemd.ifPresent(n -> quietly(n::stopping));
         kicker.shutdownNow();
         responder.shutdownNow();
+        worker.shutdownNow();
         for (Watchdog w : watchdogs) w.close(true);
         systemd.ifPresent(n -> n.close(false));
     }

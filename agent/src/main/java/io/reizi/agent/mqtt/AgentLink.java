@@ -175,8 +175,8 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
     public void publish(Status status) {
         if (!client.isConnected()) return; // onConnected() publishes the latest status again
         try {
-            IMqttToken token = client.publish(config.statusTopic(), status.toJson(), QOS, true);
-            token.setUserContext(System.nanoTime());
+            // The send time rides along as the token's context: set afterwards, a fast PUBACK could beat it.
+            client.publish(config.statusTopic(), status.toJson(), QOS, true, System.nanoTime(), null);
         } catch (MqttException e) {
             Log.warn("status not published: " + e.getMessage());
         }
