@@ -29,6 +29,21 @@ class CliTest {
     }
 
     @Test
+    void helpListsEveryCommandWhileACommandIsBuiltAlone() throws Exception {
+        Run help = reizi("--help");
+        assertEquals(0, help.code(), help.out());
+        for (String c : List.of("agent", "publish", "keygen", "status", "certs", "demo")) {
+            assertTrue(help.out().contains("\n  " + c + " "), c + " missing from: " + help.out());
+        }
+        Run agentHelp = reizi("agent", "--help");
+        assertEquals(0, agentHelp.code(), agentHelp.out());
+        assertTrue(agentHelp.out().contains("Usage: reizi agent ") && agentHelp.out().contains("--receive-max"), agentHelp.out());
+        Run unknown = reizi("frobnicate");
+        assertEquals(2, unknown.code(), unknown.out());
+        assertTrue(unknown.out().contains("Unmatched argument at index 0: 'frobnicate'"), unknown.out());
+    }
+
+    @Test
     void operatorWorkflow() throws Exception {
         try (TestBed bed = new TestBed(dir)) {
             Run keygen = reizi("keygen", "--out", dir.resolve("keys/ops").toString(), "--alg", "es256");

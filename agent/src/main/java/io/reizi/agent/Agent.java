@@ -5,6 +5,9 @@ import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.crypto.TrustedKeys;
 import io.reizi.runtime.AppRuntime;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,7 +36,7 @@ public final class Agent implements AutoCloseable {
         TrustedKeys trust = TrustedKeys.load(config.trustDir());
         Log.info(trust.keys().size() + " trusted key(s) from " + config.trustDir());
         guardian = Guardian.open(config);
-        guardian.extendStartup(java.time.Duration.ofSeconds(30));
+        guardian.extendStartup(Duration.ofSeconds(30));
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> guardian.panic("uncaught in thread " + t.getName(), e));
         link = new AgentLink(config, guardian);
         AppRuntime runtime = new AppRuntime(config.dataDir().resolve("app-state"), config.stopGrace(), Log::info);
@@ -59,8 +62,16 @@ public final class Agent implements AutoCloseable {
         });
         timer.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
         guardian.ready("connected to " + config.broker());
-        Log.info("READY in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        long readyMs = (System.nanoTime() - t0) / 1_000_000;
+        Log.info("READY in " + readyMs + " ms" + sinceProcessStart().map(ms -> ", " + ms + " ms after the process started")
+                .orElse(""));
         if (updater.trialPending()) timer.execute(updater::resumeTrial);
+    }
+
+    /** Whole start-up as the kernel saw it (launcher, JVM, command line, agent); /proc gives it in 10 ms ticks. */
+    private static Optional<Long> sinceProcessStart() {
+        return ProcessHandle.current().info().startInstant()
+                .map(start -> Duration.between(start, Instant.now()).toMillis());
     }
 
     private void tick() {

@@ -1,5 +1,6 @@
 package io.reizi.agent;
 
+import io.reizi.agent.mqtt.MqttClients;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Chunk;
@@ -31,7 +32,6 @@ import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
@@ -73,8 +73,7 @@ public final class Publisher implements MqttCallback, AutoCloseable {
 
     public Publisher(Release release) throws MqttException {
         this.release = release;
-        this.client = new MqttAsyncClient(release.broker(), "reizi-pub-" + UUID.randomUUID().toString().substring(0, 8),
-                new MemoryPersistence());
+        this.client = MqttClients.create(release.broker(), "reizi-pub-" + UUID.randomUUID().toString().substring(0, 8));
         client.setCallback(this);
     }
 

@@ -11,7 +11,6 @@ import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
@@ -49,7 +48,7 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
     }
 
     private MqttAsyncClient newClient() throws MqttException {
-        MqttAsyncClient c = new MqttAsyncClient(config.broker(), config.id(), new MemoryPersistence());
+        MqttAsyncClient c = MqttClients.create(config.broker(), config.id());
         c.setCallback(this);
         return c;
     }

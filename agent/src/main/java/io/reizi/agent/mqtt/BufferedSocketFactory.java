@@ -65,9 +65,10 @@ public final class BufferedSocketFactory extends SocketFactory {
             return n;
         }
 
+        /** Paho asks before every packet; what is buffered answers it without an ioctl(FIONREAD) each time. */
         @Override
         public int available() throws IOException {
-            return (limit - pos) + source.available();
+            return pos < limit ? limit - pos : source.available();
         }
 
         @Override

@@ -1,0 +1,99 @@
+package io.reizi.agent.mqtt;
+
+import java.lang.reflect.Field;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.eclipse.paho.mqttv5.client.internal.CommsCallback;
+import org.eclipse.paho.mqttv5.client.internal.CommsReceiver;
+import org.eclipse.paho.mqttv5.client.internal.CommsSender;
+
+/**
+ * The executor handed to Paho, so that its connect does not sleep. Paho v5 1.2.5 starts its receiver, sender
+ * and callback threads each with {@code submit()} while holding the task's private {@code lifecycle}
+ * monitor, then polls the task's {@code isRunning()} with {@code Thread.sleep(100)}. The new thread needs
+ * that monitor to mark itself running, so the first poll always fails: 300 ms of sleep per connect. Here
+ * {@code submit()} returns only once the task runs: it waits on the task's lifecycle monitor, which hands
+ * the monitor to the new thread, and Paho's first poll then succeeds.
+ *
+ * <p>Submitted tasks (Paho's long-lived threads, its connect and disconnect) each get a thread of their own,
+ * as when Paho makes them itself; scheduled ones (pings) share one thread that ends when nothing is pending.
+ */
+final class PromptStartExecutor extends ScheduledThreadPoolExecutor {
+    /** Never wait longer than Paho's own first sleep would have. */
+    private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    PromptStartExecutor() {
+        super(1, task -> {
+            Thread t = new Thread(task, "reizi-mqtt-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        setKeepAliveTime(5, TimeUnit.SECONDS);
+        allowCoreThreadTimeOut(true);
+        setRemoveOnCancelPolicy(true);
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        start(task, task); // a plain thread: what it throws reaches the uncaught-exception handler
+    }
+
+    @Override
+    public Future<?> submit(Runnable task) {
+        return start(new FutureTask<>(task, null), task);
+    }
+
+    @Override
+    public <T> Future<T> submit(Runnable task, T result) {
+        return start(new FutureTask<>(task, result), task);
+    }
+
+    @Override
+    public <T> Future<T> submit(Callable<T> task) {
+        return start(new FutureTask<>(task), null);
+    }
+
+    private static <F extends Runnable> F start(F run, Runnable task) {
+        Thread thread = new Thread(run, "reizi-mqtt");
+        thread.setDaemon(true);
+        thread.start();
+        if (task != null) awaitRunning(task);
+        return run;
+    }
+
+    /** For Paho's three lifecycle tasks: waits on their monitor (the caller holds it) until they run. */
+    private static void awaitRunning(Runnable task) {
+        BooleanSupplier running = switch (task) {
+            case CommsReceiver r -> r::isRunning;
+            case CommsSender s -> s::isRunning;
+            case CommsCallback c -> c::isRunning;
+            default -> null;
+        };
+        Object lifecycle = running == null ? null : lifecycleOf(task);
+        if (lifecycle == null) return;
+        long deadline = System.nanoTime() + MAX_WAIT_NANOS;
+        synchronized (lifecycle) {
+            try {
+                while (!running.getAsBoolean() && System.nanoTime() < deadline) {
+                    lifecycle.wait(1); // releases the monitor Paho's start() holds
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static Object lifecycleOf(Runnable task) {
+        try {
+            Field field = task.getClass().getDeclaredField("lifecycle");
+            field.setAccessible(true);
+            return field.get(task);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // another Paho version: it sleeps as before, nothing worse
+        }
+    }
+}
