@@ -4,9 +4,10 @@ import io.reizi.agent.mqtt.AgentLink;
 import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.crypto.TrustedKeys;
 import io.reizi.runtime.AppRuntime;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -68,10 +69,19 @@ public final class Agent implements AutoCloseable {
         if (updater.trialPending()) timer.execute(updater::resumeTrial);
     }
 
-    /** Whole start-up as the kernel saw it (launcher, JVM, command line, agent); /proc gives it in 10 ms ticks. */
+    /**
+     * Whole start-up as the kernel counts it (launcher, JVM, command line, agent): the process's start and the
+     * uptime, both since boot in 10 ms ticks (ProcessHandle's start instant adds the boot time in whole seconds).
+     */
     private static Optional<Long> sinceProcessStart() {
-        return ProcessHandle.current().info().startInstant()
-                .map(start -> Duration.between(start, Instant.now()).toMillis());
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            long startTicks = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+            double uptime = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+            return Optional.of(Math.round(uptime * 1000) - startTicks * 10); // USER_HZ is 100 on Linux
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     private void tick() {
