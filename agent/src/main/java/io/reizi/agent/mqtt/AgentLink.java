@@ -97,7 +97,7 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
         options.setConnectionTimeout(10);
         if (config.tls().isPresent()) {
             try {
-                options.setSocketFactory(config.tls().get().socketFactory());
+                options.setSocketFactory(new BufferedSslSocketFactory(config.tls().get().socketFactory()));
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
