@@ -1,0 +1,86 @@
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import io.reizi.ota.crypto.Keys;
+import io.reizi.ota.crypto.TrustedKeys;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
+
+/**
+ * What one library costs in resident memory on top of the bare JVM: uses it the way the agent does, then
+ * sleeps for bench/idle-memory to measure. Usage: IdleFloor none | jackson-core | jackson-databind |
+ * bouncycastle TRUST_DIR KEY | picocli. Each use sits in its own class so that verifying main() loads
+ * (and opens the jar of) nothing else.
+ */
+public class IdleFloor {
+    public static void main(String[] a) throws Exception {
+        switch (a[0]) {
+            case "none" -> {}
+            case "jackson-core" -> JacksonCore.use();
+            case "jackson-databind" -> JacksonDatabind.use();
+            case "bouncycastle" -> BouncyCastle.use(Path.of(a[1]), Path.of(a[2]));
+            case "picocli" -> Picocli.use();
+            default -> throw new IllegalArgumentException(a[0]);
+        }
+        System.out.println("up");
+        Thread.sleep(60_000);
+    }
+
+    /** The streaming API: what the codecs would need without databind. */
+    static final class JacksonCore {
+        static void use() throws Exception {
+            CBORFactory f = new CBORFactory();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (var g = f.createGenerator(out)) {
+                g.writeStartObject();
+                g.writeNumberField("ver", 1);
+                g.writeBinaryField("data", new byte[16]);
+                g.writeEndObject();
+            }
+            try (var p = f.createParser(out.toByteArray())) {
+                while (p.nextToken() != null) {}
+            }
+            try (var p = new JsonFactory().createParser("{\"state\":\"idle\"}")) {
+                while (p.nextToken() != null) {}
+            }
+        }
+    }
+
+    /** What the codecs, the state file and the status do today: CBOR and JSON trees. */
+    static final class JacksonDatabind {
+        static void use() throws Exception {
+            Map<String, Object> m = new LinkedHashMap<>(Map.of("ver", 1, "data", new byte[16]));
+            CBORMapper cbor = new CBORMapper();
+            cbor.readTree(cbor.writeValueAsBytes(m));
+            ObjectMapper json = new ObjectMapper();
+            json.readTree(json.writeValueAsString(m));
+        }
+    }
+
+    /** Trusted keys loaded, a signature made and checked (Ed25519, the lightweight API). */
+    static final class BouncyCastle {
+        static void use(Path trustDir, Path key) throws Exception {
+            TrustedKeys trust = TrustedKeys.load(trustDir);
+            Ed25519Signer signer = new Ed25519Signer();
+            signer.init(true, Keys.readPrivate(key).privateKey());
+            signer.update(new byte[] {1}, 0, 1);
+            byte[] signature = signer.generateSignature();
+            Ed25519Signer verifier = new Ed25519Signer();
+            verifier.init(false, trust.keys().get(0).key());
+            verifier.update(new byte[] {1}, 0, 1);
+            if (!verifier.verifySignature(signature)) throw new IllegalStateException("signature");
+        }
+    }
+
+    /** The agent's command line, parsed. */
+    static final class Picocli {
+        static void use() throws Exception {
+            new picocli.CommandLine(Class.forName("io.reizi.agent.cli.AgentCommand").getDeclaredConstructor().newInstance())
+                    .parseArgs("--id", "x", "--broker", "tcp://127.0.0.1:1");
+        }
+    }
+}
