@@ -30,7 +30,7 @@ public class IdleFloor {
         Thread.sleep(60_000);
     }
 
-    /** The streaming API: what the codecs would need without databind. */
+    /** The streaming API, which the codecs, the state file and the status use. */
     static final class JacksonCore {
         static void use() throws Exception {
             CBORFactory f = new CBORFactory();
@@ -50,7 +50,7 @@ public class IdleFloor {
         }
     }
 
-    /** What the codecs, the state file and the status do today: CBOR and JSON trees. */
+    /** What the codecs, the state file and the status did until 2026-11-27: CBOR and JSON trees. */
     static final class JacksonDatabind {
         static void use() throws Exception {
             Map<String, Object> m = new LinkedHashMap<>(Map.of("ver", 1, "data", new byte[16]));

@@ -1,17 +1,14 @@
 package io.reizi.ota.crypto;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
-import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
-import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import io.reizi.ota.wire.CborValues;
 import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Refusal;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
@@ -32,8 +29,6 @@ public final class CoseSign1 {
     public static final int TAG = 18;
     private static final int HEADER_ALG = 1;
     private static final int HEADER_KID = 4;
-    private static final CBORFactory FACTORY = new CBORFactory();
-    private static final CBORMapper MAPPER = new CBORMapper(FACTORY);
 
     /** A decoded envelope whose signature has not been checked yet. */
     public record Envelope(int alg, byte[] protectedHeader, Optional<byte[]> kid, byte[] payload, byte[] signature) {
@@ -65,8 +60,7 @@ public final class CoseSign1 {
             }
             default -> throw new IllegalArgumentException("unsupported signing key");
         };
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (CBORGenerator g = FACTORY.createGenerator(out)) {
+        return CborValues.write(payload.length + 128, g -> {
             g.writeTag(TAG);
             g.writeStartArray(null, 4);
             g.writeBinary(protectedHeader);
@@ -77,42 +71,37 @@ public final class CoseSign1 {
             g.writeBinary(payload);
             g.writeBinary(signature);
             g.writeEndArray();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out.toByteArray();
+        });
     }
 
     public static Envelope decode(byte[] cose) throws Refusal {
-        JsonNode root;
+        Object root;
         try {
-            root = MAPPER.readTree(cose);
+            root = CborValues.read(cose);
         } catch (IOException e) {
             throw malformed("COSE_Sign1 is not valid CBOR: " + e.getMessage());
         }
-        if (root == null || !root.isArray() || root.size() != 4) throw malformed("COSE_Sign1 must be a 4-element array");
-        JsonNode prot = root.get(0), unprot = root.get(1), payload = root.get(2), sig = root.get(3);
-        if (!prot.isBinary()) throw malformed("COSE_Sign1 protected header must be a byte string");
-        if (!unprot.isObject()) throw malformed("COSE_Sign1 unprotected header must be a map");
-        if (!payload.isBinary()) throw malformed("COSE_Sign1 payload must be a byte string (not detached)");
-        if (!sig.isBinary()) throw malformed("COSE_Sign1 signature must be a byte string");
-        byte[] protectedBytes = binary(prot);
-        JsonNode headers;
+        if (!(root instanceof List<?> parts) || parts.size() != 4) throw malformed("COSE_Sign1 must be a 4-element array");
+        if (!(parts.get(0) instanceof byte[] protectedBytes)) throw malformed("COSE_Sign1 protected header must be a byte string");
+        if (!(parts.get(1) instanceof Map<?, ?> unprotectedHeader)) throw malformed("COSE_Sign1 unprotected header must be a map");
+        if (!(parts.get(2) instanceof byte[] payload)) throw malformed("COSE_Sign1 payload must be a byte string (not detached)");
+        if (!(parts.get(3) instanceof byte[] signature)) throw malformed("COSE_Sign1 signature must be a byte string");
+        Object headers;
         try {
-            headers = protectedBytes.length == 0 ? null : MAPPER.readTree(protectedBytes);
+            headers = protectedBytes.length == 0 ? null : CborValues.read(protectedBytes);
         } catch (IOException e) {
             throw malformed("COSE_Sign1 protected header is not valid CBOR");
         }
-        if (headers == null || !headers.isObject()) throw malformed("COSE_Sign1 protected header must be a map");
-        JsonNode alg = headers.get(String.valueOf(HEADER_ALG));
-        if (alg == null || !alg.isIntegralNumber()) throw malformed("COSE_Sign1 protected header has no integer alg (1)");
-        int algId = alg.intValue();
-        if (algId != Keys.Alg.ED25519.coseId() && algId != Keys.Alg.ES256.coseId()) {
-            throw malformed("COSE alg " + alg.asText() + " is not -8 (EdDSA) or -7 (ES256)");
+        if (!(headers instanceof Map<?, ?> protectedHeader)) throw malformed("COSE_Sign1 protected header must be a map");
+        if (!(protectedHeader.get(String.valueOf(HEADER_ALG)) instanceof Long alg)) {
+            throw malformed("COSE_Sign1 protected header has no integer alg (1)");
         }
-        JsonNode kid = unprot.get(String.valueOf(HEADER_KID));
-        Optional<byte[]> kidBytes = kid != null && kid.isBinary() ? Optional.of(binary(kid)) : Optional.empty();
-        return new Envelope(algId, protectedBytes, kidBytes, binary(payload), binary(sig));
+        if (alg != Keys.Alg.ED25519.coseId() && alg != Keys.Alg.ES256.coseId()) {
+            throw malformed("COSE alg " + alg + " is not -8 (EdDSA) or -7 (ES256)");
+        }
+        Optional<byte[]> kid = unprotectedHeader.get(String.valueOf(HEADER_KID)) instanceof byte[] k ? Optional.of(k)
+                : Optional.empty();
+        return new Envelope(alg.intValue(), protectedBytes, kid, payload, signature);
     }
 
     /** Checks the envelope's signature against one public key. */
@@ -140,31 +129,23 @@ public final class CoseSign1 {
 
     /** The bytes that are signed: {@code ["Signature1", protected, h'', payload]} with definite lengths. */
     static byte[] sigStructure(byte[] protectedHeader, byte[] payload) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 32);
-        try (CBORGenerator g = FACTORY.createGenerator(out)) {
+        return CborValues.write(payload.length + 32, g -> {
             g.writeStartArray(null, 4);
             g.writeString("Signature1");
             g.writeBinary(protectedHeader);
             g.writeBinary(new byte[0]);
             g.writeBinary(payload);
             g.writeEndArray();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out.toByteArray();
+        });
     }
 
     private static byte[] protectedHeader(int alg) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (CBORGenerator g = FACTORY.createGenerator(out)) {
+        return CborValues.write(16, g -> {
             g.writeStartObject(1);
             g.writeFieldId(HEADER_ALG);
             g.writeNumber(alg);
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out.toByteArray();
+        });
     }
 
     private static byte[] sha256(byte[] data) {
@@ -175,19 +156,7 @@ public final class CoseSign1 {
         return out;
     }
 
-    private static byte[] binary(JsonNode n) throws Refusal {
-        try {
-            return n.binaryValue();
-        } catch (IOException e) {
-            throw malformed("unreadable byte string");
-        }
-    }
-
     private static Refusal malformed(String detail) {
         return new Refusal(ErrorCode.MALFORMED, detail);
-    }
-
-    static {
-        FACTORY.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
     }
 }

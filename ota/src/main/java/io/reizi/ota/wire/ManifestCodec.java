@@ -1,10 +1,7 @@
 package io.reizi.ota.wire;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,40 +9,44 @@ import java.util.Optional;
 /** CBOR encoding of the manifest map (text keys, unknown keys ignored) with strict field checks. */
 public final class ManifestCodec {
     public static final int CONTRACT_VERSION = 1;
-    private static final CBORMapper CBOR = new CBORMapper();
 
     private ManifestCodec() {}
 
     public static byte[] encode(Manifest m) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("v", CONTRACT_VERSION);
-        map.put("fw", m.fw());
-        map.put("ver", m.ver());
-        m.label().ifPresent(l -> map.put("label", l));
-        map.put("kind", m.kind().wire());
-        m.entry().ifPresent(e -> map.put("entry", e));
-        map.put("size", m.size());
-        map.put("chunk", m.chunk());
-        map.put("count", m.count());
-        map.put("hash", m.hash());
-        m.hw().ifPresent(h -> map.put("hw", h));
-        m.expires().ifPresent(e -> map.put("expires", e));
-        try {
-            return CBOR.writeValueAsBytes(map);
-        } catch (IOException e) {
-            throw new IllegalStateException("CBOR encoding of a manifest failed", e);
-        }
+        int fields = 8 + (m.label().isPresent() ? 1 : 0) + (m.entry().isPresent() ? 1 : 0) + (m.hw().isPresent() ? 1 : 0)
+                + (m.expires().isPresent() ? 1 : 0);
+        return CborValues.write(256, g -> {
+            g.writeStartObject(fields);
+            g.writeNumberField("v", CONTRACT_VERSION);
+            g.writeStringField("fw", m.fw());
+            g.writeNumberField("ver", m.ver());
+            if (m.label().isPresent()) g.writeStringField("label", m.label().get());
+            g.writeStringField("kind", m.kind().wire());
+            if (m.entry().isPresent()) g.writeStringField("entry", m.entry().get());
+            g.writeNumberField("size", m.size());
+            g.writeNumberField("chunk", m.chunk());
+            g.writeNumberField("count", m.count());
+            g.writeStringField("hash", m.hash());
+            if (m.hw().isPresent()) {
+                g.writeFieldName("hw");
+                g.writeStartArray(null, m.hw().get().size());
+                for (String h : m.hw().get()) g.writeString(h);
+                g.writeEndArray();
+            }
+            if (m.expires().isPresent()) g.writeNumberField("expires", m.expires().get());
+            g.writeEndObject();
+        });
     }
 
     /** Parses and checks a manifest; every defect is a {@code malformed} refusal naming the field. */
     public static Manifest decode(byte[] cbor) throws Refusal {
-        JsonNode root;
+        Object parsed;
         try {
-            root = CBOR.readTree(cbor);
+            parsed = CborValues.read(cbor);
         } catch (IOException e) {
             throw malformed("manifest is not valid CBOR: " + e.getMessage());
         }
-        if (root == null || !root.isObject()) throw malformed("manifest is not a CBOR map");
+        Map<String, Object> root = map(parsed).orElseThrow(() -> malformed("manifest is not a CBOR map"));
         long v = uint(root, "v");
         if (v != CONTRACT_VERSION) throw malformed("manifest v=" + v + " is not contract version 1");
         String fw = text(root, "fw");
@@ -61,17 +62,16 @@ public final class ManifestCodec {
         String hash = text(root, "hash");
         if (!Sha256.isText(hash)) throw malformed("hash must be sha256: and 64 lower-case hex digits");
         Optional<List<String>> hw = Optional.empty();
-        if (root.has("hw")) {
-            JsonNode arr = root.get("hw");
-            if (!arr.isArray()) throw malformed("hw must be an array of text");
+        if (root.containsKey("hw")) {
+            if (!(root.get("hw") instanceof List<?> arr)) throw malformed("hw must be an array of text");
             List<String> list = new ArrayList<>();
-            for (JsonNode n : arr) {
-                if (!n.isTextual()) throw malformed("hw must be an array of text");
-                list.add(n.textValue());
+            for (Object n : arr) {
+                if (!(n instanceof String s)) throw malformed("hw must be an array of text");
+                list.add(s);
             }
             hw = Optional.of(List.copyOf(list));
         }
-        Optional<Long> expires = root.has("expires") ? Optional.of(uint(root, "expires")) : Optional.empty();
+        Optional<Long> expires = root.containsKey("expires") ? Optional.of(uint(root, "expires")) : Optional.empty();
 
         if (size == 0) throw malformed("size is 0: an empty image cannot be installed");
         if (chunk == 0 || chunk > Integer.MAX_VALUE) throw malformed("chunk " + chunk + " is out of range");
@@ -88,41 +88,41 @@ public final class ManifestCodec {
     public record Identity(Optional<String> fw, Optional<Long> ver, Optional<String> label) {}
 
     public static Identity identify(byte[] cbor) {
+        Map<String, Object> root;
         try {
-            JsonNode root = CBOR.readTree(cbor);
-            if (root == null || !root.isObject()) return new Identity(Optional.empty(), Optional.empty(), Optional.empty());
-            JsonNode fw = root.get("fw"), ver = root.get("ver"), label = root.get("label");
-            return new Identity(
-                    fw != null && fw.isTextual() ? Optional.of(fw.textValue()) : Optional.empty(),
-                    ver != null && ver.isIntegralNumber() && ver.canConvertToLong() && ver.longValue() >= 0
-                            ? Optional.of(ver.longValue()) : Optional.empty(),
-                    label != null && label.isTextual() ? Optional.of(label.textValue()) : Optional.empty());
+            root = map(CborValues.read(cbor)).orElse(Map.of());
         } catch (IOException e) {
-            return new Identity(Optional.empty(), Optional.empty(), Optional.empty());
+            root = Map.of();
         }
+        return new Identity(
+                root.get("fw") instanceof String fw ? Optional.of(fw) : Optional.empty(),
+                root.get("ver") instanceof Long ver && ver >= 0 ? Optional.of(ver) : Optional.empty(),
+                root.get("label") instanceof String label ? Optional.of(label) : Optional.empty());
     }
 
     private static Refusal malformed(String detail) {
         return new Refusal(ErrorCode.MALFORMED, detail);
     }
 
-    static long uint(JsonNode root, String key) throws Refusal {
-        JsonNode n = root.get(key);
-        if (n == null) throw malformed("field '" + key + "' is missing");
-        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 0) {
-            throw malformed("field '" + key + "' must be an unsigned integer");
-        }
-        return n.longValue();
+    /** A CBOR map as {@link CborValues} reads it. */
+    @SuppressWarnings("unchecked")
+    static Optional<Map<String, Object>> map(Object value) {
+        return value instanceof Map<?, ?> m ? Optional.of((Map<String, Object>) m) : Optional.empty();
     }
 
-    static String text(JsonNode root, String key) throws Refusal {
-        JsonNode n = root.get(key);
-        if (n == null) throw malformed("field '" + key + "' is missing");
-        if (!n.isTextual()) throw malformed("field '" + key + "' must be text");
-        return n.textValue();
+    static long uint(Map<String, Object> root, String key) throws Refusal {
+        if (!root.containsKey(key)) throw malformed("field '" + key + "' is missing");
+        if (!(root.get(key) instanceof Long n) || n < 0) throw malformed("field '" + key + "' must be an unsigned integer");
+        return n;
     }
 
-    private static Optional<String> optionalText(JsonNode root, String key) throws Refusal {
-        return root.has(key) ? Optional.of(text(root, key)) : Optional.empty();
+    static String text(Map<String, Object> root, String key) throws Refusal {
+        if (!root.containsKey(key)) throw malformed("field '" + key + "' is missing");
+        if (!(root.get(key) instanceof String s)) throw malformed("field '" + key + "' must be text");
+        return s;
+    }
+
+    private static Optional<String> optionalText(Map<String, Object> root, String key) throws Refusal {
+        return root.containsKey(key) ? Optional.of(text(root, key)) : Optional.empty();
     }
 }

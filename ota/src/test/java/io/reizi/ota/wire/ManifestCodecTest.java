@@ -53,7 +53,8 @@ class ManifestCodecTest {
                 m -> m.put("size", 0), m -> m.put("chunk", 0), m -> m.put("count", 2), m -> m.put("count", 4),
                 m -> m.put("hash", "sha256:" + "AB".repeat(32)), m -> m.put("hash", "sha1:00"),
                 m -> m.put("hw", "rpi4"), m -> m.put("hw", List.of(1)), m -> m.put("expires", "soon"),
-                m -> m.put("label", 3), m -> m.put("entry", List.of()));
+                m -> m.put("label", 3), m -> m.put("entry", List.of()), m -> m.put("fw", null),
+                m -> m.put("size", new java.math.BigInteger("18446744073709551615")), m -> m.put("hw", null));
         for (Consumer<Map<String, Object>> d : defects) {
             Refusal r = assertThrows(Refusal.class, () -> ManifestCodec.decode(cbor(d)));
             assertEquals(ErrorCode.MALFORMED, r.code());
