@@ -12,14 +12,16 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /**
  * What one library costs in resident memory on top of the bare JVM: uses it the way the agent does, then
- * sleeps for bench/idle-memory to measure. Usage: IdleFloor none | jackson-core | jackson-databind |
- * bouncycastle TRUST_DIR KEY | picocli. Each use sits in its own class so that verifying main() loads
+ * sleeps for bench/idle-memory to measure. Usage: IdleFloor none | classpath | jackson-core | jackson-databind |
+ * bouncycastle TRUST_DIR KEY | picocli. {@code classpath} loads one small class from the jar the class path
+ * lists last, which opens every jar before it: the share of each row that is not the library's own. Each use sits in its own class so that verifying main() loads
  * (and opens the jar of) nothing else.
  */
 public class IdleFloor {
     public static void main(String[] a) throws Exception {
         switch (a[0]) {
             case "none" -> {}
+            case "classpath" -> Class.forName("io.reizi.ota.wire.Kind");
             case "jackson-core" -> JacksonCore.use();
             case "jackson-databind" -> JacksonDatabind.use();
             case "bouncycastle" -> BouncyCastle.use(Path.of(a[1]), Path.of(a[2]));
