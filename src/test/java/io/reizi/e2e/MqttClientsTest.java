@@ -44,4 +44,35 @@ class MqttClientsTest {
             assertTrue(connectMs[2] < 200, "median connect " + connectMs[2] + " ms: " + Arrays.toString(connectMs));
         }
     }
+
+    /**
+     * Paho stops its threads on a lost connection by cancelling their futures with interruption when it was
+     * given an executor (it never interrupts threads it made itself). An interrupt in the middle of the message
+     * handler closes the file channel it writes with (ClosedByInterruptException): handlers must run to the end.
+     */
+    @Test
+    void aLostConnectionDoesNotInterruptTheMessageHandler() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+        MqttAsyncClient c;
+        try (Mosquitto broker = Mosquitto.start(dir)) {
+            c = MqttClients.create(broker.url(), "handler");
+            c.connect(new MqttConnectionOptions()).waitForCompletion(10_000);
+            IMqttMessageListener slow = (topic, m) -> {
+                entered.countDown();
+                try {
+                    Thread.sleep(1_500);
+                    interrupted.complete(false);
+                } catch (InterruptedException e) {
+                    interrupted.complete(true);
+                }
+            };
+            c.subscribe(new MqttSubscription[] {new MqttSubscription("slow", 1)}, null, null,
+                    new IMqttMessageListener[] {slow}, new MqttProperties()).waitForCompletion(5_000);
+            c.publish("slow", new byte[] {1}, 1, false);
+            assertTrue(entered.await(5, TimeUnit.SECONDS));
+        } // the broker goes away while the handler runs
+        assertTrue(!interrupted.get(10, TimeUnit.SECONDS), "Paho interrupted the handler");
+        c.close(true);
+    }
 }

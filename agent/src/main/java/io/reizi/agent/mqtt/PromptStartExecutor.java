@@ -20,7 +20,8 @@ import org.eclipse.paho.mqttv5.client.internal.CommsSender;
  * the monitor to the new thread, and Paho's first poll then succeeds.
  *
  * <p>Submitted tasks (Paho's long-lived threads, its connect and disconnect) each get a thread of their own,
- * as when Paho makes them itself; scheduled ones (pings) share one thread that ends when nothing is pending.
+ * as when Paho makes them itself, and behave like one: never interrupted, failures to the uncaught-exception
+ * handler. Scheduled ones (pings) share one thread that ends when nothing is pending.
  */
 final class PromptStartExecutor extends ScheduledThreadPoolExecutor {
     /** Never wait longer than Paho's own first sleep would have. */
@@ -44,17 +45,46 @@ final class PromptStartExecutor extends ScheduledThreadPoolExecutor {
 
     @Override
     public Future<?> submit(Runnable task) {
-        return start(new FutureTask<>(task, null), task);
+        return start(new UninterruptedTask<>(task, null), task);
     }
 
     @Override
     public <T> Future<T> submit(Runnable task, T result) {
-        return start(new FutureTask<>(task, result), task);
+        return start(new UninterruptedTask<>(task, result), task);
     }
 
     @Override
     public <T> Future<T> submit(Callable<T> task) {
-        return start(new FutureTask<>(task), null);
+        return start(new UninterruptedTask<>(task), null);
+    }
+
+    /**
+     * Paho stops its threads by cancelling their futures with interruption when it was handed an executor
+     * (threads it makes itself are never interrupted). An interrupt in the middle of our message handler
+     * closes the file channel the chunk is written with (ClosedByInterruptException): the threads are left
+     * to end by Paho's own lifecycle, as they do without an executor.
+     */
+    private static final class UninterruptedTask<T> extends FutureTask<T> {
+        UninterruptedTask(Runnable task, T result) {
+            super(task, result);
+        }
+
+        UninterruptedTask(Callable<T> task) {
+            super(task);
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            return super.cancel(false);
+        }
+
+        /** What escapes Paho's thread reaches the uncaught-exception handler, as from a thread Paho made. */
+        @Override
+        protected void setException(Throwable t) {
+            super.setException(t);
+            Thread self = Thread.currentThread();
+            self.getUncaughtExceptionHandler().uncaughtException(self, t);
+        }
     }
 
     private static <F extends Runnable> F start(F run, Runnable task) {
