@@ -77,6 +77,7 @@ public final class Updater {
     private final AgentConfig config;
     private final TrustedKeys trust;
     private final BankBackend banks;
+    private final ReleasePolicy policy;
     private final StateStore store;
     private final StatusSink sink;
     private final AppRuntime runtime;
@@ -99,6 +100,7 @@ public final class Updater {
         this.faults = new FaultInjector(config.watchdog().injectFault());
         this.trust = trust;
         this.banks = banks;
+        this.policy = new ReleasePolicy(config, banks);
         this.store = store;
         this.sink = sink;
     }
@@ -239,7 +241,7 @@ public final class Updater {
             return;
         }
         try {
-            checkPolicy(manifest);
+            policy.check(manifest, state, System.currentTimeMillis() / 1000);
             accept(topic, payload, envelope.payload(), manifest);
         } catch (Refusal r) {
             refuse(identity(manifest), r);
@@ -319,38 +321,6 @@ public final class Updater {
             } catch (IOException e) {
                 Log.warn("closing staging: " + e.getMessage());
             }
-        }
-    }
-
-    private void checkPolicy(Manifest m) throws Refusal, IOException {
-        if (m.kind() != Kind.IMAGE && banks.bootloaderDecides()) {
-            throw new Refusal(ErrorCode.MALFORMED, "kind '" + m.kind().wire() + "' is hosted by the runtime, which runs"
-                    + " releases from the symlink backend; this device's banks are partitions for 'image' releases");
-        }
-        if (m.kind() == Kind.JAR && m.entry().isEmpty()) {
-            throw new Refusal(ErrorCode.MALFORMED, "a jar release needs an entry (the class implementing ReiziApp)");
-        }
-        if (m.expires().isPresent() && System.currentTimeMillis() / 1000 > m.expires().get()) {
-            throw new Refusal(ErrorCode.EXPIRED, "manifest expired at " + m.expires().get());
-        }
-        if (m.hw().isPresent() && (config.hw().isEmpty() || !m.hw().get().contains(config.hw().get()))) {
-            throw new Refusal(ErrorCode.HW_MISMATCH, "device hw '" + config.hw().orElse("(none)")
-                    + "' is not in " + m.hw().get());
-        }
-        if (state.wasRolledBack(m.ver())) {
-            throw new Refusal(ErrorCode.ROLLBACK_REFUSED, "ver " + m.ver() + " was rolled back on this device");
-        }
-        if (!config.allowDowngrade() && m.ver() <= state.activeVer()) {
-            throw new Refusal(ErrorCode.ROLLBACK_REFUSED, "ver " + m.ver() + " is not newer than the active ver "
-                    + state.activeVer());
-        }
-        if (m.size() > config.maxImageSize()) {
-            throw new Refusal(ErrorCode.TOO_LARGE, "size " + m.size() + " is over the maximum " + config.maxImageSize());
-        }
-        long capacity = banks.capacity(state.inactive());
-        if (m.size() > capacity) {
-            throw new Refusal(ErrorCode.NO_SPACE, "size " + m.size() + " is over the " + capacity
-                    + " bytes bank " + state.inactive().wire() + " can take");
         }
     }
 

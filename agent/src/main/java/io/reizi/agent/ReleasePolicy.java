@@ -1,0 +1,44 @@
+package io.reizi.agent;
+
+import io.reizi.ota.bank.BankBackend;
+import io.reizi.ota.bank.DeviceState;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.Manifest;
+import io.reizi.ota.wire.Refusal;
+import java.io.IOException;
+
+/** Whether this device takes a signed, well-formed manifest: the refusals of the contract after the signature. */
+record ReleasePolicy(AgentConfig config, BankBackend banks) {
+    void check(Manifest m, DeviceState state, long nowSeconds) throws Refusal, IOException {
+        if (m.kind() != Kind.IMAGE && banks.bootloaderDecides()) {
+            throw new Refusal(ErrorCode.MALFORMED, "kind '" + m.kind().wire() + "' is hosted by the runtime, which runs"
+                    + " releases from the symlink backend; this device's banks are partitions for 'image' releases");
+        }
+        if (m.kind() == Kind.JAR && m.entry().isEmpty()) {
+            throw new Refusal(ErrorCode.MALFORMED, "a jar release needs an entry (the class implementing ReiziApp)");
+        }
+        if (m.expires().isPresent() && nowSeconds > m.expires().get()) {
+            throw new Refusal(ErrorCode.EXPIRED, "manifest expired at " + m.expires().get());
+        }
+        if (m.hw().isPresent() && (config.hw().isEmpty() || !m.hw().get().contains(config.hw().get()))) {
+            throw new Refusal(ErrorCode.HW_MISMATCH, "device hw '" + config.hw().orElse("(none)")
+                    + "' is not in " + m.hw().get());
+        }
+        if (state.wasRolledBack(m.ver())) {
+            throw new Refusal(ErrorCode.ROLLBACK_REFUSED, "ver " + m.ver() + " was rolled back on this device");
+        }
+        if (!config.allowDowngrade() && m.ver() <= state.activeVer()) {
+            throw new Refusal(ErrorCode.ROLLBACK_REFUSED, "ver " + m.ver() + " is not newer than the active ver "
+                    + state.activeVer());
+        }
+        if (m.size() > config.maxImageSize()) {
+            throw new Refusal(ErrorCode.TOO_LARGE, "size " + m.size() + " is over the maximum " + config.maxImageSize());
+        }
+        long capacity = banks.capacity(state.inactive());
+        if (m.size() > capacity) {
+            throw new Refusal(ErrorCode.NO_SPACE, "size " + m.size() + " is over the " + capacity
+                    + " bytes bank " + state.inactive().wire() + " can take");
+        }
+    }
+}
