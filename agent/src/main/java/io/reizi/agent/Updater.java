@@ -20,10 +20,8 @@ import io.reizi.runtime.AppFailure;
 import io.reizi.runtime.AppRelease;
 import io.reizi.runtime.AppRuntime;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -78,6 +76,7 @@ public final class Updater {
     private final TrustedKeys trust;
     private final BankBackend banks;
     private final ReleasePolicy policy;
+    private final TrialProbe trialProbe;
     private final StateStore store;
     private final StatusSink sink;
     private final AppRuntime runtime;
@@ -90,7 +89,6 @@ public final class Updater {
     private volatile boolean longStep;
     private long lastStatusAt;
     private boolean trialPending;
-    private Double lastSwapMs;
 
     public Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, StatusSink sink,
             AppRuntime runtime, Guard guard) {
@@ -101,6 +99,7 @@ public final class Updater {
         this.trust = trust;
         this.banks = banks;
         this.policy = new ReleasePolicy(config, banks);
+        this.trialProbe = new TrialProbe(config, banks, runtime);
         this.store = store;
         this.sink = sink;
     }
@@ -506,17 +505,13 @@ public final class Updater {
         }
     }
 
-    /**
-     * The trial of the active release: an `image` runs the health command if one is configured; a `jar` or
-     * `exec` is hot-swapped in (or, after a restart, started) and must prove healthy within the window.
-     */
+    /** The trial of the active release ({@link TrialProbe}), then its commit or its rollback. */
     private void runTrial(boolean afterRestart) {
         Release release = state.activeRelease().orElseThrow();
-        Optional<AppRelease> app = appOf(state.active());
-        lastSwapMs = null;
-        Optional<String> failure = app.isPresent() ? trialOfApp(release, app.get(), afterRestart) : trialOfImage(release);
-        if (failure.isPresent()) {
-            rollBack(failure.get());
+        TrialProbe.Outcome outcome = trialProbe.run(release, state.active(), appOf(state.active()), afterRestart,
+                swapMs -> publish(base(OtaState.TRIAL).release(release).swapMs(swapMs).build()));
+        if (outcome.failure().isPresent()) {
+            rollBack(outcome.failure().get());
             return;
         }
         try {
@@ -529,39 +524,7 @@ public final class Updater {
             return;
         }
         Log.info("committed ver=" + release.ver() + " in bank " + state.active().wire());
-        publish(base(OtaState.COMMITTED).release(release).swapMs(lastSwapMs).build());
-    }
-
-    private Optional<String> trialOfImage(Release release) {
-        publish(base(OtaState.TRIAL).release(release).build());
-        if (config.healthCmd().isEmpty()) return Optional.empty();
-        Path image = banks.imagePath(state.active());
-        HealthCheck.Result result = HealthCheck.run(config.healthCmd().get(), config.trialWindow(), Map.of(
-                "REIZI_IMAGE", image.toString(),
-                "REIZI_VER", Long.toString(release.ver()),
-                "REIZI_BANK", state.active().wire()));
-        Log.info("trial of ver=" + release.ver() + ": " + result.detail());
-        return result.healthy() ? Optional.empty() : Optional.of(result.detail());
-    }
-
-    private Optional<String> trialOfApp(Release release, AppRelease app, boolean afterRestart) {
-        try {
-            if (afterRestart) {
-                runtime.start(app, Optional.empty());
-            } else {
-                lastSwapMs = runtime.swapTo(app).interruptionMs();
-            }
-            publish(base(OtaState.TRIAL).release(release).swapMs(lastSwapMs).build());
-            if (!runtime.awaitHealthy(config.trialWindow())) {
-                return Optional.of(app.name() + " did not report healthy within " + config.trialWindow().toMillis() + " ms");
-            }
-            return Optional.empty();
-        } catch (AppFailure e) {
-            return Optional.of(e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.of("trial interrupted");
-        }
+        publish(base(OtaState.COMMITTED).release(release).swapMs(outcome.swapMs()).build());
     }
 
     private void rollBack(String why) {

@@ -1,0 +1,71 @@
+package io.reizi.agent;
+
+import io.reizi.ota.bank.Bank;
+import io.reizi.ota.bank.BankBackend;
+import io.reizi.ota.bank.Release;
+import io.reizi.runtime.AppFailure;
+import io.reizi.runtime.AppRelease;
+import io.reizi.runtime.AppRuntime;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Whether the release just switched to proves healthy: an {@code image} runs the health command if one is
+ * configured; a {@code jar} or {@code exec} is hot-swapped in (or, after a restart, started) and must report
+ * healthy within the trial window. Committing or rolling back is the {@link Updater}'s.
+ */
+final class TrialProbe {
+    /** A failure to roll back for, if any, and the hot-swap window when an app was swapped in. */
+    record Outcome(Optional<String> failure, Double swapMs) {}
+
+    private final AgentConfig config;
+    private final BankBackend banks;
+    private final AppRuntime runtime;
+
+    TrialProbe(AgentConfig config, BankBackend banks, AppRuntime runtime) {
+        this.config = config;
+        this.banks = banks;
+        this.runtime = runtime;
+    }
+
+    /** {@code running} is told once the trial has started (with the swap window of an app, null otherwise). */
+    Outcome run(Release release, Bank active, Optional<AppRelease> app, boolean afterRestart, Consumer<Double> running) {
+        return app.isPresent() ? ofApp(app.get(), afterRestart, running) : ofImage(release, active, running);
+    }
+
+    private Outcome ofImage(Release release, Bank active, Consumer<Double> running) {
+        running.accept(null);
+        if (config.healthCmd().isEmpty()) return new Outcome(Optional.empty(), null);
+        Path image = banks.imagePath(active);
+        HealthCheck.Result result = HealthCheck.run(config.healthCmd().get(), config.trialWindow(), Map.of(
+                "REIZI_IMAGE", image.toString(),
+                "REIZI_VER", Long.toString(release.ver()),
+                "REIZI_BANK", active.wire()));
+        Log.info("trial of ver=" + release.ver() + ": " + result.detail());
+        return new Outcome(result.healthy() ? Optional.empty() : Optional.of(result.detail()), null);
+    }
+
+    private Outcome ofApp(AppRelease app, boolean afterRestart, Consumer<Double> running) {
+        Double swapMs = null;
+        try {
+            if (afterRestart) {
+                runtime.start(app, Optional.empty());
+            } else {
+                swapMs = runtime.swapTo(app).interruptionMs();
+            }
+            running.accept(swapMs);
+            if (!runtime.awaitHealthy(config.trialWindow())) {
+                return new Outcome(Optional.of(app.name() + " did not report healthy within "
+                        + config.trialWindow().toMillis() + " ms"), swapMs);
+            }
+            return new Outcome(Optional.empty(), swapMs);
+        } catch (AppFailure e) {
+            return new Outcome(Optional.of(e.getMessage()), swapMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Outcome(Optional.of("trial interrupted"), swapMs);
+        }
+    }
+}
