@@ -1,4 +1,5 @@
 import io.reizi.agent.Status;
+import io.reizi.agent.tls.TlsFiles;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.ChunkCodec;
@@ -9,7 +10,9 @@ import io.reizi.ota.wire.Sha256;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
@@ -29,6 +32,9 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
  * persistent session, prints QUEUED, and waits for the restarted agent to commit.
  */
 public class Goodput {
+    /** With GOODPUT_TLS_DIR (ca.crt, publisher.crt/.key from `reizi certs`), the publisher and mosquitto_sub use mutual TLS. */
+    static final Path TLS_DIR = System.getenv("GOODPUT_TLS_DIR") == null ? null : Path.of(System.getenv("GOODPUT_TLS_DIR"));
+
     public static void main(String[] a) throws Exception {
         try {
             run(a);
@@ -55,7 +61,12 @@ public class Goodput {
             messages[i] = ChunkCodec.encode(ChunkCodec.of(ver, i, java.util.Arrays.copyOfRange(image, i * chunk, (i + 1) * chunk)));
         }
         MqttAsyncClient pub = new MqttAsyncClient(url, "goodput-" + ver, new MemoryPersistence());
-        pub.connect(new MqttConnectionOptions()).waitForCompletion(10_000);
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        if (TLS_DIR != null) {
+            options.setSocketFactory(new TlsFiles(TLS_DIR.resolve("ca.crt"), Optional.of(TLS_DIR.resolve("publisher.crt")),
+                    Optional.of(TLS_DIR.resolve("publisher.key"))).socketFactory());
+        }
+        pub.connect(options).waitForCompletion(10_000);
 
         boolean backlog = a.length > 7 && a[7].equals("backlog");
         boolean agentOnly = backlog || (a.length > 7 && a[7].equals("agent-only"));
@@ -102,8 +113,13 @@ public class Goodput {
     static double viaMosquittoSub(MqttAsyncClient pub, int port, Path work, byte[][] messages) throws Exception {
         int count = messages.length;
         Path out = work.resolve("sub.out");
-        Process sub = new ProcessBuilder("mosquitto_sub", "-h", "127.0.0.1", "-p", Integer.toString(port), "-q", "1",
-                "-C", Integer.toString(count), "-t", "bench/sub/chunk").redirectOutput(out.toFile()).start();
+        List<String> cmd = new ArrayList<>(List.of("mosquitto_sub", "-h", "127.0.0.1", "-p", Integer.toString(port), "-q", "1",
+                "-C", Integer.toString(count), "-t", "bench/sub/chunk"));
+        if (TLS_DIR != null) {
+            cmd.addAll(List.of("--cafile", TLS_DIR.resolve("ca.crt").toString(), "--cert",
+                    TLS_DIR.resolve("publisher.crt").toString(), "--key", TLS_DIR.resolve("publisher.key").toString()));
+        }
+        Process sub = new ProcessBuilder(cmd).redirectOutput(out.toFile()).start();
         Thread.sleep(500);
         long t0 = System.nanoTime();
         stream(pub, "bench/sub/chunk", messages);
