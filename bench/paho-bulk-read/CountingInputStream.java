@@ -3,7 +3,8 @@
  * in a copy of the archive, to measure what Paho's byte-by-byte payload copies cost the agent. Paho's
  * class has only read(), so InputStream.read(byte[], int, int) copies every payload byte one call (and,
  * over a ByteArrayInputStream, one lock) at a time, twice per PUBLISH (MqttWireMessage, MqttPublish).
- * The only change is the bulk read below: the upstream fix we would propose.
+ * The only change is the bulk read below: the upstream fix we would propose. Same class, fields and
+ * methods as Eclipse Paho's (EPL-2.0 / EDL-1.0), which it stands in for.
  */
 package org.eclipse.paho.mqttv5.common.packet.util;
 
