@@ -1,7 +1,7 @@
 package io.reizi.agent.tls;
 
+import io.reizi.ota.crypto.Keys;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +35,6 @@ import org.bouncycastle.operator.DefaultDigestAlgorithmIdentifierFinder;
 import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.bc.BcECContentSignerBuilder;
-import org.bouncycastle.util.io.pem.PemObject;
-import org.bouncycastle.util.io.pem.PemWriter;
 
 /**
  * A development PKI for the fleet's broker (Bouncy Castle, ECDSA P-256): a CA, a broker certificate with
@@ -93,9 +91,9 @@ public final class Certs {
     /** Writes NAME.crt and NAME.key (PKCS#8) into {@code dir}; the key readable by its owner only. */
     public static void write(Path dir, String name, Issued issued) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve(name + ".crt"), pem("CERTIFICATE", issued.certificate().getEncoded()));
+        Files.writeString(dir.resolve(name + ".crt"), Keys.pem("CERTIFICATE", issued.certificate().getEncoded()));
         Path key = dir.resolve(name + ".key");
-        Files.writeString(key, pem("PRIVATE KEY", PrivateKeyInfoFactory.createPrivateKeyInfo(issued.privateKey()).getEncoded()));
+        Files.writeString(key, Keys.pem("PRIVATE KEY", PrivateKeyInfoFactory.createPrivateKeyInfo(issued.privateKey()).getEncoded()));
         try {
             Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException ignored) {
@@ -128,15 +126,5 @@ public final class Certs {
         } catch (OperatorCreationException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String pem(String type, byte[] der) {
-        StringWriter out = new StringWriter();
-        try (PemWriter w = new PemWriter(out)) {
-            w.writeObject(new PemObject(type, der));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out.toString();
     }
 }

@@ -1,8 +1,8 @@
 package io.reizi.agent.tls;
 
+import io.reizi.ota.crypto.Keys;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -20,7 +20,6 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
 
 /**
  * Mutual TLS from PEM files, for {@code ssl://} brokers: the CA that signed the broker's certificate, and
@@ -66,11 +65,7 @@ public record TlsFiles(Path ca, Optional<Path> cert, Optional<Path> key) {
     }
 
     private static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
-        Object o;
-        try (Reader r = Files.newBufferedReader(pem); PEMParser p = new PEMParser(r)) {
-            o = p.readObject();
-        }
-        PrivateKeyInfo info = switch (o) {
+        PrivateKeyInfo info = switch (Keys.readPem(pem)) {
             case PrivateKeyInfo i -> i;
             case PEMKeyPair pair -> pair.getPrivateKeyInfo();
             case null -> throw new IOException(pem + ": no PEM object");

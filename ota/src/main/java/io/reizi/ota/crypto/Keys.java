@@ -156,7 +156,8 @@ public final class Keys {
         }
     }
 
-    private static Object readPem(Path file) throws IOException {
+    /** The first object of a PEM file, as Bouncy Castle's PEM parser reads it (null when there is none). */
+    public static Object readPem(Path file) throws IOException {
         try (Reader reader = Files.newBufferedReader(file); PEMParser parser = new PEMParser(reader)) {
             return parser.readObject();
         }
@@ -170,7 +171,8 @@ public final class Keys {
         }
     }
 
-    private static String pem(String type, byte[] der) {
+    /** DER bytes as PEM text of the given type ("PUBLIC KEY", "CERTIFICATE", ...). */
+    public static String pem(String type, byte[] der) {
         StringWriter out = new StringWriter();
         try (PemWriter writer = new PemWriter(out)) {
             writer.writeObject(new PemObject(type, der));
