@@ -56,11 +56,7 @@ public final class Agent implements AutoCloseable {
             guardian.crashLoop().reset();
         }
         link.connect(updater);
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "reizi-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reizi-timer").daemon().factory());
         timer.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
         guardian.ready("connected to " + config.broker());
         long readyMs = (System.nanoTime() - t0) / 1_000_000;

@@ -54,8 +54,8 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         this.systemd = systemd;
         this.crashLoop = new CrashLoop(config.dataDir().resolve("panic-exits"), settings.crashLoopExits(),
                 settings.crashLoopWindow());
-        this.kicker = Executors.newSingleThreadScheduledExecutor(daemon("reizi-watchdog"));
-        this.responder = Executors.newSingleThreadExecutor(daemon("reizi-panic"));
+        this.kicker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reizi-watchdog").daemon().factory());
+        this.responder = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("reizi-panic").daemon().factory());
     }
 
     /** Opens every configured watchdog: systemd's when it asks for pings, hardware and serial from the config. */
@@ -263,13 +263,5 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         } catch (IOException e) {
             Log.warn(e.getMessage());
         }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -32,11 +32,7 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
     /** nanoTime since the link is down; -1 while connected. */
     private volatile long downSince = System.nanoTime();
     private final java.util.concurrent.ScheduledExecutorService supervisor =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "reizi-link");
-                t.setDaemon(true);
-                return t;
-            });
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reizi-link").daemon().factory());
     private final Guardian guardian;
     private final MqttConnectionOptions options = new MqttConnectionOptions();
     private volatile Updater updater;

@@ -28,11 +28,7 @@ final class PromptStartExecutor extends ScheduledThreadPoolExecutor {
     private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     PromptStartExecutor() {
-        super(1, task -> {
-            Thread t = new Thread(task, "reizi-mqtt-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        super(1, Thread.ofPlatform().name("reizi-mqtt-timer").daemon().factory());
         setKeepAliveTime(5, TimeUnit.SECONDS);
         allowCoreThreadTimeOut(true);
         setRemoveOnCancelPolicy(true);
@@ -88,9 +84,7 @@ final class PromptStartExecutor extends ScheduledThreadPoolExecutor {
     }
 
     private static <F extends Runnable> F start(F run, Runnable task) {
-        Thread thread = new Thread(run, "reizi-mqtt");
-        thread.setDaemon(true);
-        thread.start();
+        Thread.ofPlatform().name("reizi-mqtt").daemon().start(run);
         if (task != null) awaitRunning(task);
         return run;
     }
