@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.reizi.ota.transfer.Transfer;
+import io.reizi.ota.wire.OtaState;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -36,6 +37,12 @@ public record Status(
         long ts) {
 
     private static final JsonFactory JSON = new JsonFactory();
+
+    /** The will, and an orderly stop's last word: only {@code id}, {@code state} and {@code ts}. */
+    public static Status offline(String id, long ts) {
+        return new Status(id, OtaState.OFFLINE.wire(), null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, ts);
+    }
 
     public static List<int[]> wire(List<Transfer.Range> ranges) {
         return ranges.stream().map(r -> new int[] {r.first(), r.last()}).toList();

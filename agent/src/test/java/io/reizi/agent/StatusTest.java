@@ -33,6 +33,12 @@ class StatusTest {
     }
 
     @Test
+    void theOfflineStatusHasOnlyIdStateAndTs() {
+        assertEquals("{\"id\":\"dev-1\",\"state\":\"offline\",\"ts\":5}",
+                new String(Status.offline("dev-1", 5).toJson(), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void readsWhatOtherPublishersSendSkippingUnknownFields() throws IOException {
         Status s = Status.parse("""
                 {"id":"d","state":"failed","ver":4,"error":"hash_mismatch","need":null,"progress":1,

@@ -5,7 +5,6 @@ import io.reizi.agent.Guardian;
 import io.reizi.agent.Log;
 import io.reizi.agent.Status;
 import io.reizi.agent.Updater;
-import java.nio.charset.StandardCharsets;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
@@ -214,8 +213,7 @@ public final class AgentLink implements MqttCallback, Updater.StatusSink {
     }
 
     private byte[] offline() {
-        return ("{\"id\":\"" + config.id() + "\",\"state\":\"offline\",\"ts\":" + System.currentTimeMillis() + "}")
-                .getBytes(StandardCharsets.UTF_8);
+        return Status.offline(config.id(), System.currentTimeMillis()).toJson();
     }
 
     @Override
