@@ -141,8 +141,9 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
 
     @Override
     public Long wdtMs() {
-        return watchdogs.stream().map(Watchdog::timeout).filter(java.util.Objects::nonNull)
-                .mapToLong(Duration::toMillis).min().stream().boxed().findFirst().orElse(null);
+        java.util.OptionalLong smallest = watchdogs.stream().map(Watchdog::timeout).filter(java.util.Objects::nonNull)
+                .mapToLong(Duration::toMillis).min();
+        return smallest.isPresent() ? smallest.getAsLong() : null;
     }
 
     @Override

@@ -27,7 +27,7 @@ public final class CborValues {
         }
     };
 
-    static final CBORFactory FACTORY = new CBORFactory();
+    private static final CBORFactory FACTORY = new CBORFactory();
 
     private CborValues() {}
 
