@@ -1,6 +1,9 @@
 package io.reizi.agent;
 
 import io.reizi.agent.mqtt.AgentLink;
+import io.reizi.agent.mqtt.Inbox;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.crypto.TrustedKeys;
 import io.reizi.runtime.AppRuntime;
@@ -14,9 +17,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** The daemon: trust, banks and state from disk, the update state machine, its MQTT link and its timer. */
+/**
+ * The daemon: trust, banks and state from disk, the update state machine, its MQTT link and its timer.
+ * Dependencies run one way: the guardian (watchdogs, panics) knows the link only as a {@code LinkControl}; the
+ * link knows the guardian only as a network-health tracker and a panic handler.
+ */
 public final class Agent implements AutoCloseable {
     private static final long TICK_MS = 100;
+    /** How long an orderly stop waits for the broker to acknowledge the statuses still queued and {@code offline}. */
+    private static final Duration OFFLINE_GRACE = Duration.ofSeconds(8);
     private final AgentConfig config;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private AgentLink link;
@@ -28,7 +37,10 @@ public final class Agent implements AutoCloseable {
         this.config = config;
     }
 
-    /** Starts everything and returns once connected and subscribed (READY). */
+    /**
+     * Starts everything and returns once the active release runs (READY); the broker is connected to in the
+     * background, and statuses wait for it in the link's outbox.
+     */
     public void start() throws Exception {
         long t0 = System.nanoTime();
         Log.info("reizi agent " + config.id() + " starting; broker " + config.broker() + ", data dir "
@@ -39,7 +51,7 @@ public final class Agent implements AutoCloseable {
         guardian = Guardian.open(config);
         guardian.extendStartup(Duration.ofSeconds(30));
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> guardian.panic("uncaught in thread " + t.getName(), e));
-        link = new AgentLink(config, guardian);
+        link = new AgentLink(config, guardian.network(), guardian::panic);
         AppRuntime runtime = new AppRuntime(config.dataDir().resolve("app-state"), config.stopGrace(), Log::info);
         Updater.StatusSink sink = s -> {
             link.publish(s);
@@ -55,10 +67,10 @@ public final class Agent implements AutoCloseable {
                     + " min; the update is given up, the active release keeps running");
             guardian.crashLoop().reset();
         }
-        link.connect(updater);
         timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reizi-timer").daemon().factory());
         timer.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
-        guardian.ready("connected to " + config.broker());
+        guardian.ready("active release running; connecting to " + config.broker());
+        link.start(new UpdaterInbox(sink));
         long readyMs = (System.nanoTime() - t0) / 1_000_000;
         Log.info("READY in " + readyMs + " ms" + sinceProcessStart().map(ms -> ", " + ms + " ms after the process started")
                 .orElse(""));
@@ -89,6 +101,42 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** The link delivers to the updater; a message the handlers failed on is refused as {@code failed}. */
+    private final class UpdaterInbox implements Inbox {
+        private final Updater.StatusSink sink;
+
+        UpdaterInbox(Updater.StatusSink sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public void onConnected() {
+            updater.onConnected();
+        }
+
+        @Override
+        public void onManifest(String topic, byte[] payload) {
+            updater.onManifest(topic, payload);
+        }
+
+        @Override
+        public void onChunk(byte[] payload) {
+            updater.onChunk(payload);
+        }
+
+        /**
+         * A manifest is refused with a {@code failed} status, as the updater refuses a manifest it could decode;
+         * a chunk is only logged (done by the link), as the updater does with chunks it rejects: the stall timer
+         * asks again for what is missing.
+         */
+        @Override
+        public void refuse(String topic, ErrorCode code, String detail) {
+            if (!topic.endsWith("/manifest")) return;
+            sink.publish(new StatusBuilder(config.id(), OtaState.FAILED, updater.deviceState(), guardian)
+                    .error(code, detail).build());
+        }
+    }
+
     public Updater updater() {
         return updater;
     }
@@ -100,9 +148,10 @@ public final class Agent implements AutoCloseable {
 
     @Override
     public void close() {
+        if (guardian != null) guardian.stopping();
         if (timer != null) timer.shutdownNow();
         if (updater != null) updater.shutdown();
-        if (link != null) link.close();
+        if (link != null) link.close(OFFLINE_GRACE);
         if (guardian != null) guardian.close();
         Log.info("agent stopped");
         stopped.countDown();

@@ -1,6 +1,6 @@
 package io.reizi.agent;
 
-import io.reizi.agent.mqtt.AgentLink;
+import io.reizi.agent.mqtt.LinkControl;
 import io.reizi.watchdog.CrashLoop;
 import io.reizi.watchdog.LinuxWatchdog;
 import io.reizi.watchdog.NetworkHealth;
@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Keeps the watchdogs fed and handles panics. A panic (an uncaught exception or Error in any agent thread, a
+ * Keeps the watchdogs fed from the moment they are opened (before and while connecting: the broker is never
+ * waited for) and handles panics. A panic (an uncaught exception or Error in any agent thread, a
  * data-dir I/O failure, a stuck pipeline, a lost serial watchdog) reports {@code recovering}, extends every
  * watchdog to the extended timeout and tries to recover within the recovery window: reconnect MQTT and take
  * the transfer up again from disk. Recovered: timeouts back to normal. Not recovered, or a link too poor to
@@ -30,6 +31,8 @@ import java.util.concurrent.TimeoutException;
 public final class Guardian implements Updater.Guard, AutoCloseable {
     /** The exit code of a graceful panic exit; the systemd unit restarts on it. */
     public static final int EXIT_PANIC = 75;
+    /** Start-up (state loaded, active release started) taking longer than this is a hang: a panic, not kicks forever. */
+    private static final Duration STARTUP_LIMIT = Duration.ofSeconds(30);
 
     private final AgentConfig config;
     private final WatchdogSettings settings;
@@ -41,11 +44,16 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
     private final ExecutorService responder;
     /** Runs the steps the responder waits for with a deadline (they may hang: the panic's own cause). */
     private final ExecutorService worker = Executors.newVirtualThreadPerTaskExecutor();
+    private final long openedAt = System.nanoTime();
     private volatile long lastBeat = System.nanoTime();
+    /** Set at READY: from then on the transfer timer must beat. */
+    private volatile boolean watchingPipeline;
     private volatile boolean recovering;
     private volatile boolean exiting;
-    private AgentLink link;
-    private Updater updater;
+    /** An orderly stop is under way: the timer has stopped beating on purpose. */
+    private volatile boolean stopping;
+    private volatile LinkControl link;
+    private volatile Updater updater;
 
     private Guardian(AgentConfig config, List<Watchdog> watchdogs, Optional<SystemdNotify> systemd) {
         this.config = config;
@@ -72,10 +80,18 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         }
         if (s.serialPort().isPresent()) dogs.add(SerialWatchdog.open(s.serialPort().get(), s.serialBaud(), s.normalTimeout()));
         for (Watchdog w : dogs) Log.info("watchdog " + w.name() + " armed, timeout " + w.timeout().toMillis() + " ms");
-        return new Guardian(config, dogs, systemd);
+        Guardian g = new Guardian(config, dogs, systemd);
+        g.startKicking();
+        return g;
     }
 
-    public void attach(AgentLink link, Updater updater) {
+    /** Kicks from the first second: nothing that follows (loading state, connecting) may starve a watchdog. */
+    private void startKicking() {
+        long period = watchdogs.stream().mapToLong(w -> normalTimeout(w).toMillis() / 4).min().orElse(250);
+        kicker.scheduleAtFixedRate(this::cycle, 0, Math.max(50, Math.min(period, 250)), TimeUnit.MILLISECONDS);
+    }
+
+    public void attach(LinkControl link, Updater updater) {
         this.link = link;
         this.updater = updater;
     }
@@ -93,11 +109,21 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         systemd.ifPresent(n -> quietly(() -> n.extendTimeout(more)));
     }
 
-    /** Connected, subscribed, runtime up: READY=1, and the watchdogs are fed from now on. */
+    /**
+     * State loaded, the active release running, the timer going: READY=1 (never gated on the broker: an update
+     * agent must not stop a board from booting), and the pipeline's heartbeat is watched from now on.
+     */
     public void ready(String status) {
+        beat();
+        watchingPipeline = true;
         systemd.ifPresent(n -> quietly(() -> n.ready(status)));
-        long period = watchdogs.stream().mapToLong(w -> normalTimeout(w).toMillis() / 4).min().orElse(250);
-        kicker.scheduleAtFixedRate(this::cycle, 0, Math.max(50, Math.min(period, 250)), TimeUnit.MILLISECONDS);
+    }
+
+    /** An orderly stop begins: STOPPING=1; the timer stops beating on purpose, which is no hang. Kicks go on. */
+    public void stopping() {
+        if (stopping) return;
+        stopping = true;
+        systemd.ifPresent(n -> quietly(n::stopping));
     }
 
     /** The pipeline's heartbeat: the transfer timer beats after each tick it could run. */
@@ -107,17 +133,16 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
 
     public void onStatus(Status s) {
         systemd.ifPresent(n -> quietly(() -> n.status(s.state() + (s.ver() != null ? " ver " + s.ver() : "")
-                + (s.count() != null ? " " + s.received() + "/" + s.count() : ""))));
+                + (s.count() != null ? " " + s.received() + "/" + s.count() : "")
+                + ", net " + network.classify(System.nanoTime()).wire())));
     }
 
     private void cycle() {
         try {
             long now = System.nanoTime();
-            link.relaxKeepAlive(network.classify(now) != NetworkHealth.Net.GOOD);
-            if (updater.inLongStep()) beat(); // a bounded step (verify, trial) holds the pipeline on purpose
-            if (!recovering && now - lastBeat > settings.heartbeatTimeout().toNanos()) {
-                panic("pipeline stuck: no heartbeat for " + (now - lastBeat) / 1_000_000 + " ms", null);
-            }
+            LinkControl l = link;
+            if (l != null) l.relaxKeepAlive(network.classify(now) != NetworkHealth.Net.GOOD);
+            if (!recovering && !stopping) checkProgress(now);
             for (Watchdog w : watchdogs) {
                 if (w instanceof SerialWatchdog serial && !serial.healthy()) {
                     if (!recovering) panic("serial watchdog " + serial.name() + " lost", null);
@@ -134,6 +159,16 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         }
     }
 
+    /** Before READY the start-up must finish within {@link #STARTUP_LIMIT}; after it the timer must beat. */
+    private void checkProgress(long now) {
+        if (!watchingPipeline && now - openedAt > STARTUP_LIMIT.toNanos()) {
+            panic("start-up stuck: not ready after " + STARTUP_LIMIT.toSeconds() + " s", null);
+        } else if (watchingPipeline && now - lastBeat > settings.heartbeatTimeout().toNanos()) {
+            panic("pipeline stuck: no heartbeat for " + (now - lastBeat) / 1_000_000 + " ms", null);
+        }
+    }
+
+    /** The link's health now, in the contract's words (a status's {@code net} is stamped again when it is sent). */
     @Override
     public String net() {
         return network.classify(System.nanoTime()).wire();
@@ -167,6 +202,10 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
 
     private void respond(String cause) {
         long t0 = System.nanoTime();
+        if (updater == null || link == null) {
+            exitGracefully("panic before the agent was running (" + cause + ")");
+            return;
+        }
         publishDirect(updater.recoveringStatus("panic: " + cause));
         setTimeouts(true);
         NetworkHealth.Net net = network.classify(System.nanoTime());
@@ -175,7 +214,7 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
             return;
         }
         Future<?> recovery = worker.submit(() -> {
-            if (!link.awaitConnected(settings.recoveryWindow().toMillis())) throw new IOException("MQTT did not reconnect");
+            if (!link.awaitConnected(settings.recoveryWindow())) throw new IOException("MQTT did not reconnect");
             updater.reloadFromDisk();
             return null;
         });
@@ -224,13 +263,16 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
     private void exitGracefully(String why) {
         exiting = true;
         Log.error("graceful exit (code " + EXIT_PANIC + "): " + why);
-        Future<?> sync = worker.submit(() -> updater.shutdown());
-        try {
-            sync.get(1, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            Log.warn("could not sync the transfer state before exiting: " + e);
+        Updater u = updater;
+        if (u != null) {
+            Future<?> sync = worker.submit(u::shutdown);
+            try {
+                sync.get(1, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                Log.warn("could not sync the transfer state before exiting: " + e);
+            }
+            publishDirect(u.recoveringStatus("exiting with code " + EXIT_PANIC + " to be restarted: " + why));
         }
-        publishDirect(updater.recoveringStatus("exiting with code " + EXIT_PANIC + " to be restarted: " + why));
         systemd.ifPresent(n -> quietly(n::stopping));
         quietly(() -> crashLoop.recordExit(System.currentTimeMillis()));
         for (Watchdog w : watchdogs) w.close(false);
@@ -238,15 +280,21 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         Runtime.getRuntime().halt(EXIT_PANIC);
     }
 
+    /** Waits briefly for the broker's PUBACK: the process may exit next. */
     private void publishDirect(Status s) {
-        if (link != null) link.publishAndWait(s, 500);
+        LinkControl l = link;
+        try {
+            if (l != null && !l.publishAndWait(s, Duration.ofMillis(500))) Log.warn("status " + s.state() + " not acknowledged");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         onStatus(s);
     }
 
     /** Orderly stop: STOPPING=1; hardware watchdogs are disarmed (magic close) since nothing will restart us. */
     @Override
     public void close() {
-        systemd.ifPresent(n -> quietly(n::stopping));
+        stopping();
         kicker.shutdownNow();
         responder.shutdownNow();
         worker.shutdownNow();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.reizi.ota.transfer.Transfer;
 import io.reizi.ota.wire.OtaState;
+import io.reizi.watchdog.NetworkHealth;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -150,8 +151,22 @@ public record Status(
                 activeVer, swapMs, error, detail, net, wdtMs, newTs);
     }
 
+    /**
+     * This status as it goes out now: {@code net} and {@code ts} say how the link is at the moment it is sent,
+     * not when it was made (a status made offline is sent once connected). The offline status carries no net.
+     */
+    public Status sentAt(NetworkHealth.Net now, long sentTs) {
+        return new Status(id, state, fw, ver, label, received, count, bytes, progress, rateBps, need, active,
+                activeVer, swapMs, error, detail, net == null ? null : now.wire(), wdtMs, sentTs);
+    }
+
+    public boolean isOffline() {
+        return OtaState.OFFLINE.wire().equals(state);
+    }
+
     /** The terminal states a publisher waits for. */
     public boolean isTerminal() {
-        return "committed".equals(state) || "failed".equals(state) || "rolled_back".equals(state);
+        return java.util.Set.of(OtaState.COMMITTED.wire(), OtaState.FAILED.wire(), OtaState.ROLLED_BACK.wire())
+                .contains(state);
     }
 }

@@ -1,0 +1,19 @@
+package io.reizi.agent.mqtt;
+
+import io.reizi.ota.wire.ErrorCode;
+
+/** Where the link delivers: the agent's side of the session. Called on Paho's callback thread, one at a time. */
+public interface Inbox {
+    /** After every (re)connect, once subscribed. */
+    void onConnected();
+
+    void onManifest(String topic, byte[] payload);
+
+    void onChunk(byte[] payload);
+
+    /**
+     * A message whose handling failed because of what it held ({@link HandlerFailure.Blame#INPUT}): refuse it
+     * with {@code code} and say why, as for any other bad input.
+     */
+    void refuse(String topic, ErrorCode code, String detail);
+}
