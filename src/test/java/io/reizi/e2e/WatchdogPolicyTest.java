@@ -25,19 +25,24 @@ class WatchdogPolicyTest {
     @TempDir
     Path dir;
 
-    @Test
-    void serialWatchdogSeesKicksTheExtendedTimeoutOnPanicAndTheAgentGoingSilent() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/socat")), "needs socat");
-        Path agentEnd = dir.resolve("ttyAgent"), mcuEnd = dir.resolve("ttyMcu");
-        Process socat = new ProcessBuilder("socat", "pty,raw,echo=0,link=" + agentEnd, "pty,raw,echo=0,link=" + mcuEnd)
-                .redirectErrorStream(true).start();
-        List<long[]> kicks = new CopyOnWriteArrayList<>();
-        List<String> commands = new CopyOnWriteArrayList<>();
-        try (TestBed bed = new TestBed(dir)) {
+    /** The serial watchdog's MCU, played by the test on the far end of a socat pty pair. */
+    static final class Mcu implements AutoCloseable {
+        final Path agentEnd;
+        final List<long[]> kicks = new CopyOnWriteArrayList<>();
+        final List<String> commands = new CopyOnWriteArrayList<>();
+        private final Process socat;
+        private final Thread reader;
+
+        Mcu(Path dir) throws Exception {
+            assumeTrue(Files.isExecutable(Path.of("/usr/bin/socat")), "needs socat");
+            agentEnd = dir.resolve("ttyAgent");
+            Path mcuEnd = dir.resolve("ttyMcu");
+            socat = new ProcessBuilder("socat", "pty,raw,echo=0,link=" + agentEnd, "pty,raw,echo=0,link=" + mcuEnd)
+                    .redirectErrorStream(true).start();
             for (int i = 0; i < 100 && !Files.exists(mcuEnd); i++) Thread.sleep(20);
             BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(mcuEnd), StandardCharsets.US_ASCII));
             OutputStream out = Files.newOutputStream(mcuEnd);
-            Thread mcu = Thread.ofPlatform().daemon().start(() -> {
+            reader = Thread.ofPlatform().daemon().start(() -> {
                 try {
                     for (String line; (line = in.readLine()) != null; ) {
                         if (line.equals("KICK")) kicks.add(new long[] {System.nanoTime()});
@@ -49,8 +54,57 @@ class WatchdogPolicyTest {
                     // pty closed
                 }
             });
+        }
+
+        /** The longest time between two kicks (or from the last kick to now) since {@code fromNanos}. */
+        long longestGapMs(long fromNanos) {
+            long longest = 0, previous = fromNanos;
+            for (long[] k : kicks) {
+                if (k[0] < fromNanos) continue;
+                longest = Math.max(longest, k[0] - previous);
+                previous = k[0];
+            }
+            return Math.max(longest, System.nanoTime() - previous) / 1_000_000;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            reader.interrupt();
+            socat.destroy();
+            socat.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void serialWatchdogIsKickedWhileTheAgentConnectsToABrokerThatIsDown() throws Exception {
+        try (TestBed bed = new TestBed(dir); Mcu mcu = new Mcu(dir)) {
+            bed.broker.stop();
+            String id = "serial-offline";
+            try (AgentProcess agent = new AgentProcess(id, bed.broker.url(), bed.dataDir(id), bed.trust,
+                    TestBed.logs().resolve(id + ".log"), "--watchdog-serial", mcu.agentEnd.toString())) {
+                agent.start();
+                for (int i = 0; i < 300 && mcu.kicks.isEmpty(); i++) Thread.sleep(50);
+                long firstKick = mcu.kicks.getFirst()[0];
+                Thread.sleep(8_000); // connecting all along: refused, retried with backoff
+                assertTrue(mcu.longestGapMs(firstKick) < 1000, "a 1 s serial watchdog went "
+                        + mcu.longestGapMs(firstKick) + " ms without a kick while connecting:\n" + agent.log());
+                assertTrue(agent.log().contains(" READY in "), "READY without the broker:\n" + agent.log());
+                bed.broker.restart(0);
+                agent.awaitLog("connected to", 1);
+                Thread.sleep(1000);
+                assertTrue(mcu.longestGapMs(firstKick) < 1000, "kicked across the connect too");
+                assertEquals(List.of("TIMEOUT 1000"), mcu.commands, "no panic, no extended timeout");
+            }
+        }
+    }
+
+    @Test
+    void serialWatchdogSeesKicksTheExtendedTimeoutOnPanicAndTheAgentGoingSilent() throws Exception {
+        try (TestBed bed = new TestBed(dir); Mcu mcu = new Mcu(dir)) {
+            List<long[]> kicks = mcu.kicks;
+            List<String> commands = mcu.commands;
             String id = "serial-dev";
-            AgentProcess agent = bed.agent(id, "--watchdog-serial", agentEnd.toString(), "--inject-fault", "throw@100");
+            AgentProcess agent = bed.agent(id, "--watchdog-serial", mcu.agentEnd.toString(), "--inject-fault", "throw@100");
             Thread.sleep(1000);
             int early = kicks.size();
             assertTrue(early >= 3, "kicked at a fraction of the 1 s timeout: " + early);
@@ -64,10 +118,6 @@ class WatchdogPolicyTest {
             assertTrue(kicks.size() - atDeath <= 1, "the MCU sees the agent go silent");
             long silentForMs = (System.nanoTime() - kicks.getLast()[0]) / 1_000_000;
             assertTrue(silentForMs > 1000, "no kick for longer than the timeout: the MCU would reset the board");
-            mcu.interrupt();
-        } finally {
-            socat.destroy();
-            socat.waitFor(5, TimeUnit.SECONDS);
         }
     }
 

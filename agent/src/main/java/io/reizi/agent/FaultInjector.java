@@ -1,11 +1,12 @@
 package io.reizi.agent;
 
+import io.reizi.agent.mqtt.BrokenAgentState;
 import java.io.IOException;
 import java.util.Optional;
 
 /**
  * A test hook, inert unless {@code --inject-fault KIND@N} is given: {@code throw@N} throws in the transfer
- * path at the N-th chunk, {@code block@N} blocks it there for 2.5 s, {@code sync-io@N} makes the N-th fsync of
+ * path at the N-th chunk (as a broken agent state: a panic), {@code block@N} blocks it there for 2.5 s, {@code sync-io@N} makes the N-th fsync of
  * the staged data fail like a dying data dir. Each fires once.
  */
 final class FaultInjector {
@@ -34,7 +35,7 @@ final class FaultInjector {
         if (kind.isEmpty() || fired || ++chunks < at) return;
         if (kind.get() == Kind.THROW) {
             fired = true;
-            throw new IllegalStateException("injected fault: transfer path threw at chunk " + chunks);
+            throw new BrokenAgentState("injected fault: transfer path threw at chunk " + chunks);
         }
         if (kind.get() == Kind.BLOCK) {
             fired = true;

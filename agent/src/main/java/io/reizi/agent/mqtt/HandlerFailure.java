@@ -7,7 +7,7 @@ import java.nio.charset.CharacterCodingException;
 /**
  * The rule at the message-handler boundary: whose fault is a {@link Throwable} a handler threw?
  *
- * <p>Only a broken agent is a panic: the JVM itself failing ({@link VirtualMachineError} such as
+ * <p>Only a broken agent is a panic: a {@link BrokenAgentState} anywhere in the causes, the JVM itself failing ({@link VirtualMachineError} such as
  * {@link OutOfMemoryError}, except {@link StackOverflowError}), our own code not loading ({@link LinkageError}),
  * or I/O of the agent's own files failing (an {@link IOException} or {@link IOError} anywhere in the causes,
  * except a parse error of the message's bytes). Everything else came from the input: a stack overflow is deep
@@ -28,7 +28,7 @@ public final class HandlerFailure {
         if (t instanceof StackOverflowError) return Blame.INPUT;
         if (t instanceof VirtualMachineError || t instanceof LinkageError) return Blame.AGENT;
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof IOError || c instanceof IOException && !isParse(c)) return Blame.AGENT;
+            if (c instanceof BrokenAgentState || c instanceof IOError || c instanceof IOException && !isParse(c)) return Blame.AGENT;
         }
         return Blame.INPUT;
     }

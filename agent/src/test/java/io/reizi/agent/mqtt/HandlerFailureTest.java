@@ -25,6 +25,8 @@ class HandlerFailureTest {
 
     @Test
     void aBrokenAgentIsTheAgentsFault() {
+        assertEquals(Blame.AGENT, HandlerFailure.blame(new BrokenAgentState("bitmap and state disagree")));
+        assertEquals(Blame.AGENT, HandlerFailure.blame(new IllegalArgumentException(new BrokenAgentState("x"))));
         assertEquals(Blame.AGENT, HandlerFailure.blame(new OutOfMemoryError()));
         assertEquals(Blame.AGENT, HandlerFailure.blame(new InternalError()));
         assertEquals(Blame.AGENT, HandlerFailure.blame(new NoClassDefFoundError("x")));
