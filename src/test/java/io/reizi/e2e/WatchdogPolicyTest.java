@@ -1,6 +1,7 @@
 package io.reizi.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -84,6 +85,7 @@ class WatchdogPolicyTest {
                     TestBed.logs().resolve(id + ".log"), "--watchdog-serial", mcu.agentEnd.toString())) {
                 agent.start();
                 for (int i = 0; i < 300 && mcu.kicks.isEmpty(); i++) Thread.sleep(50);
+                assertFalse(mcu.kicks.isEmpty(), "no kick within 15 s of the start:\n" + agent.log());
                 long firstKick = mcu.kicks.getFirst()[0];
                 Thread.sleep(8_000); // connecting all along: refused, retried with backoff
                 assertTrue(mcu.longestGapMs(firstKick) < 1000, "a 1 s serial watchdog went "

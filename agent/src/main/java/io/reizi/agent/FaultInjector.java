@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * A test hook, inert unless {@code --inject-fault KIND@N} is given: {@code throw@N} throws in the transfer
- * path at the N-th chunk (as a broken agent state: a panic), {@code block@N} blocks it there for 2.5 s, {@code sync-io@N} makes the N-th fsync of
+ * path at the N-th chunk, {@code block@N} blocks it there for 2.5 s, {@code sync-io@N} makes the N-th fsync of
  * the staged data fail like a dying data dir. Each fires once.
  */
 final class FaultInjector {

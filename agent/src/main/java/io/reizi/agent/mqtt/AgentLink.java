@@ -46,6 +46,8 @@ public final class AgentLink implements MqttCallback, LinkControl {
 
     private static final int QOS = 1;
     static final int STUCK_SECONDS = 20;
+    /** Statuses in flight at most: well inside any broker's receive maximum, so Paho never refuses one. */
+    private static final int STATUS_WINDOW = 8;
     private static final long FIRST_RETRY_MS = 500, MAX_RETRY_MS = 30_000;
     private final AgentConfig config;
     private final NetworkHealth network;
@@ -69,7 +71,7 @@ public final class AgentLink implements MqttCallback, LinkControl {
         this.network = network;
         this.panic = panic;
         this.outbox = new StatusOutbox(this::send, s -> s.sentAt(network.classify(System.nanoTime()),
-                System.currentTimeMillis()));
+                System.currentTimeMillis()), STATUS_WINDOW);
         this.client = newClient();
     }
 

@@ -3,26 +3,25 @@ package io.reizi.agent.mqtt;
 import io.reizi.agent.Log;
 import io.reizi.agent.Status;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
- * The device's statuses on their way to the broker: kept until the broker acknowledges them (PUBACK) and sent
- * one at a time, in the order they were made, so that an older status resent later can never overwrite a newer
- * one in the retained slot.
+ * The device's statuses on their way to the broker: kept until the broker acknowledges them (PUBACK), sent in
+ * the order they were made, at most {@code window} unacknowledged at a time. MQTT delivers one connection's QoS 1
+ * publishes in order, and whatever is resent after a reconnect goes out before anything newer, so an older
+ * status can never overwrite a newer one in the retained slot.
  *
  * <p>What is kept: every unacknowledged status that must reach the broker ({@link Status#isTerminal() terminal}
- * ones and the orderly stop's {@code offline}), plus at most one other status, the newest: a newer status
- * replaces a queued older one instead of being dropped when the window is full. A status already handed to the
- * broker stays until acknowledged or until the link drops (then it is sent again, unless something newer
- * replaced it meanwhile).
+ * ones and the orderly stop's {@code offline}), plus the newest of the others: when the window is full, a newer
+ * status replaces a queued older one instead of being dropped. A status the broker already has stays until
+ * acknowledged or until the link drops; then it is sent again, unless something newer replaced it meanwhile.
  *
  * <p>{@code net} and {@code ts} are stamped when a status is sent, not when it was made: a status made while
- * offline goes out saying how the link is now. Not thread-confined: every method takes the outbox's lock.
+ * offline goes out saying how the link is now. Every method takes the outbox's lock.
  */
 public final class StatusOutbox {
     /** Terminal statuses of different releases kept at most while the link is down (a flood of refusals). */
@@ -32,29 +31,44 @@ public final class StatusOutbox {
     public interface Transport {
         /**
          * Sends one status, QoS 1, retained; the link calls {@link #acked(long)} with {@code ticket} on its PUBACK.
-         * Returns false when it cannot be sent now (it is sent again on the next connect or retry).
+         * Returns false when it cannot be sent now (it is sent again on the next connect, ack or retry).
          */
         boolean send(Status status, long ticket);
     }
 
+    /** A kept status and the ticket of its send on the current connection (0: not sent on it). */
+    private static final class Entry {
+        final Status status;
+        long ticket;
+
+        Entry(Status status) {
+            this.status = status;
+        }
+
+        boolean sent() {
+            return ticket != 0;
+        }
+    }
+
     private final Transport transport;
     private final UnaryOperator<Status> stampAtSend;
-    private final Deque<Status> queue = new ArrayDeque<>();
+    private final int window;
+    /** Oldest first; the sent ones always precede the unsent ones. */
+    private final List<Entry> queue = new ArrayList<>();
     private boolean connected;
-    /** The ticket of the head of the queue while the broker has it and has not acknowledged it; 0 for none. */
-    private long inFlight;
     private long lastTicket;
 
-    public StatusOutbox(Transport transport, UnaryOperator<Status> stampAtSend) {
+    public StatusOutbox(Transport transport, UnaryOperator<Status> stampAtSend, int window) {
+        if (window < 1) throw new IllegalArgumentException("window must be at least 1");
         this.transport = transport;
         this.stampAtSend = stampAtSend;
+        this.window = window;
     }
 
     /** A new status: queued behind what must still go out, replacing a queued status that need not. */
     public synchronized void offer(Status status) {
-        Status sent = inFlight != 0 ? queue.peekFirst() : null;
-        queue.removeIf(q -> q != sent && (!mustArrive(q) || mustArrive(status) && repeats(status, q)));
-        queue.addLast(status);
+        queue.removeIf(e -> !e.sent() && (!mustArrive(e.status) || mustArrive(status) && repeats(status, e.status)));
+        queue.add(new Entry(status));
         dropOldestBeyondLimit();
         drain();
         notifyAll();
@@ -62,22 +76,20 @@ public final class StatusOutbox {
 
     public synchronized void connected() {
         connected = true;
-        inFlight = 0; // whatever the old connection had in flight is sent again
-        compact();
         drain();
     }
 
+    /** What the broker had not acknowledged is sent again on the next connection, except what was replaced. */
     public synchronized void disconnected() {
         connected = false;
-        inFlight = 0;
-        compact();
+        for (Entry e : queue) e.ticket = 0;
+        Entry newest = queue.isEmpty() ? null : queue.getLast();
+        queue.removeIf(e -> e != newest && !mustArrive(e.status));
     }
 
-    /** The broker acknowledged the status sent with {@code ticket}. Acknowledgements of older sends are ignored. */
+    /** The broker acknowledged the send with {@code ticket}; acknowledgements of an older connection's sends are stale. */
     public synchronized void acked(long ticket) {
-        if (ticket != inFlight || inFlight == 0) return;
-        queue.pollFirst();
-        inFlight = 0;
+        if (ticket == 0 || !queue.removeIf(e -> e.ticket == ticket)) return;
         drain();
         notifyAll();
     }
@@ -98,32 +110,30 @@ public final class StatusOutbox {
         return true;
     }
 
-    /** The statuses still to be acknowledged, oldest first (for tests and logs). */
+    /** The statuses still to be acknowledged, oldest first. */
     public synchronized List<Status> pending() {
-        return List.copyOf(queue);
+        return queue.stream().map(e -> e.status).toList();
     }
 
     private void drain() {
-        if (!connected || inFlight != 0 || queue.isEmpty()) return;
-        long ticket = ++lastTicket;
-        if (transport.send(stampAtSend.apply(queue.peekFirst()), ticket)) inFlight = ticket;
-    }
-
-    /** Nothing is in flight: keep what must arrive and the newest status, drop what that newest one replaced. */
-    private void compact() {
-        if (inFlight != 0 || queue.isEmpty()) return;
-        Status newest = queue.peekLast();
-        queue.removeIf(s -> s != newest && !mustArrive(s));
+        if (!connected) return;
+        long inFlight = queue.stream().filter(Entry::sent).count();
+        for (Entry e : queue) {
+            if (inFlight >= window) return;
+            if (e.sent()) continue;
+            long ticket = ++lastTicket;
+            if (!transport.send(stampAtSend.apply(e.status), ticket)) return; // in order, or not at all
+            e.ticket = ticket;
+            inFlight++;
+        }
     }
 
     private void dropOldestBeyondLimit() {
-        while (queue.size() > MAX_KEPT) {
-            boolean headSent = inFlight != 0;
-            Iterator<Status> it = queue.iterator();
-            if (headSent) it.next();
-            Status dropped = it.next();
+        for (Iterator<Entry> it = queue.iterator(); queue.size() > MAX_KEPT && it.hasNext(); ) {
+            Entry e = it.next();
+            if (e.sent()) continue;
             it.remove();
-            Log.warn("status " + dropped.state() + " ver=" + dropped.ver() + " dropped: " + MAX_KEPT
+            Log.warn("status " + e.status.state() + " ver=" + e.status.ver() + " dropped: " + MAX_KEPT
                     + " statuses already wait for the broker");
         }
     }
@@ -133,8 +143,8 @@ public final class StatusOutbox {
     }
 
     /** A later status that says all an earlier one said (a repeated refusal of the same release). */
-    private static boolean repeats(Status a, Status b) {
-        return Objects.equals(a.ver(), b.ver()) && Objects.equals(a.fw(), b.fw())
-                && a.state().equals(b.state()) && Objects.equals(a.error(), b.error());
+    private static boolean repeats(Status later, Status earlier) {
+        return Objects.equals(later.ver(), earlier.ver()) && Objects.equals(later.fw(), earlier.fw())
+                && later.state().equals(earlier.state()) && Objects.equals(later.error(), earlier.error());
     }
 }

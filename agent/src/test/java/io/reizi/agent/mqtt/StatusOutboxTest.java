@@ -17,12 +17,14 @@ class StatusOutboxTest {
     private boolean accepting = true;
     private long clock = 1_000;
     private NetworkHealth.Net net = NetworkHealth.Net.GOOD;
-    private final StatusOutbox outbox = new StatusOutbox((s, ticket) -> {
+    private final StatusOutbox.Transport broker = (s, ticket) -> {
         if (!accepting) return false;
         wire.add(s);
         tickets.add(ticket);
         return true;
-    }, s -> s.sentAt(net, clock));
+    };
+    /** One in flight: the window at its tightest (the link's is wider, the rules the same). */
+    private final StatusOutbox outbox = new StatusOutbox(broker, s -> s.sentAt(net, clock), 1);
 
     private static Status status(String state, Long ver, Integer received) {
         return new Status("dev", state, ver == null ? null : "fw", ver, null, received, received == null ? null : 100,
@@ -57,6 +59,23 @@ class StatusOutboxTest {
         assertEquals(List.of("downloading 1", "downloading 200"), sent());
         ackLast();
         assertTrue(outbox.pending().isEmpty());
+    }
+
+    @Test
+    void aWiderWindowSendsAtOnceInOrderAndReplacesOnlyWhatWaitsBehindIt() {
+        StatusOutbox wide = new StatusOutbox(broker, s -> s, 3);
+        wide.connected();
+        for (int i = 1; i <= 5; i++) wide.offer(status("downloading", 2L, i));
+        assertEquals(List.of("downloading 1", "downloading 2", "downloading 3"), sent());
+        wide.acked(tickets.get(0));
+        assertEquals(List.of("downloading 1", "downloading 2", "downloading 3", "downloading 5"), sent());
+        wide.disconnected();
+        wide.connected(); // 2 and 3 were replaced by 5, which goes again
+        assertEquals(List.of("downloading 1", "downloading 2", "downloading 3", "downloading 5", "downloading 5"), sent());
+        wide.acked(tickets.get(1)); // a PUBACK from the lost connection
+        assertEquals(1, wide.pending().size());
+        wide.acked(tickets.getLast());
+        assertTrue(wide.pending().isEmpty());
     }
 
     @Test
