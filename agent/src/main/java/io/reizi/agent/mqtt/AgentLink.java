@@ -253,7 +253,8 @@ public final class AgentLink implements MqttCallback, LinkControl {
     }
 
     /**
-     * Orderly stop: a retained offline status after every status still queued, waited for up to {@code grace}
+     * Orderly stop: a retained offline status after every status still queued, and nothing after it (a status a
+     * stopping worker makes late would overwrite it), waited for up to {@code grace}
      * (a slow link needs it); if it did not get through, the disconnect asks the broker for the will, which
      * says the same. Never connected: nothing to say, nobody to say it to.
      */
@@ -261,7 +262,8 @@ public final class AgentLink implements MqttCallback, LinkControl {
         boolean wasConnected = client.isConnected();
         setState(State.CLOSED);
         try {
-            boolean said = wasConnected && publishAndWait(Status.offline(config.id(), System.currentTimeMillis()), grace);
+            outbox.offerLast(Status.offline(config.id(), System.currentTimeMillis()));
+            boolean said = wasConnected && outbox.awaitDelivered(grace);
             if (wasConnected && !said) Log.warn("offline status not acknowledged within " + grace.toMillis() + " ms");
             supervisor.shutdownNow();
             if (client.isConnected()) {

@@ -56,6 +56,8 @@ public final class StatusOutbox {
     /** Oldest first; the sent ones always precede the unsent ones. */
     private final List<Entry> queue = new ArrayList<>();
     private boolean connected;
+    /** The last word (an orderly stop's offline) is queued: a status made after it would contradict it. */
+    private boolean sealed;
     private long lastTicket;
 
     public StatusOutbox(Transport transport, UnaryOperator<Status> stampAtSend, int window) {
@@ -67,11 +69,21 @@ public final class StatusOutbox {
 
     /** A new status: queued behind what must still go out, replacing a queued status that need not. */
     public synchronized void offer(Status status) {
+        if (sealed) {
+            Log.warn("status " + status.state() + " made after the last word: not sent");
+            return;
+        }
         queue.removeIf(e -> !e.sent() && (!mustArrive(e.status) || mustArrive(status) && repeats(status, e.status)));
         queue.add(new Entry(status));
         dropOldestBeyondLimit();
         drain();
         notifyAll();
+    }
+
+    /** Queues {@code status} as the last: nothing offered after it is sent (a stopping agent's late statuses). */
+    public synchronized void offerLast(Status status) {
+        offer(status);
+        sealed = true;
     }
 
     public synchronized void connected() {

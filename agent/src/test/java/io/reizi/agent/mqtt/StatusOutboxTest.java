@@ -156,6 +156,16 @@ class StatusOutboxTest {
     }
 
     @Test
+    void theOfflineStatusOfAnOrderlyStopIsTheLastWord() {
+        outbox.connected();
+        outbox.offer(status("committed", 2L, null));
+        outbox.offerLast(Status.offline("dev", 7));
+        outbox.offer(status("failed", 0L, null)); // a worker interrupted by the stop, a moment later
+        while (!outbox.pending().isEmpty()) ackLast();
+        assertEquals(List.of("committed", "offline"), sent());
+    }
+
+    @Test
     void aFloodOfRefusalsWhileOfflineKeepsABoundedNumber() {
         for (int i = 0; i < 100; i++) outbox.offer(status("failed", (long) i, null));
         assertEquals(StatusOutbox.MAX_KEPT, outbox.pending().size());
