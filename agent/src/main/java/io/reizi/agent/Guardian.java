@@ -114,7 +114,6 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         try {
             long now = System.nanoTime();
             link.relaxKeepAlive(network.classify(now) != NetworkHealth.Net.GOOD);
-            if (updater.inLongStep()) beat(); // a bounded step (verify, trial) holds the pipeline on purpose
             if (!recovering && now - lastBeat > settings.heartbeatTimeout().toNanos()) {
                 panic("pipeline stuck: no heartbeat for " + (now - lastBeat) / 1_000_000 + " ms", null);
             }
