@@ -6,15 +6,17 @@ import java.util.Optional;
 /**
  * A test hook, inert unless {@code --inject-fault KIND@N} is given: {@code throw@N} throws in the transfer
  * path at the N-th chunk, {@code block@N} blocks it there for 2.5 s, {@code sync-io@N} makes the N-th fsync of
- * the staged data fail like a dying data dir. Each fires once.
+ * the staged data fail like a dying data dir, {@code trial@N} makes the N-th trial throw (as a broken bundle's
+ * unpacking did). Each fires once.
  */
 final class FaultInjector {
-    enum Kind { THROW, BLOCK, SYNC_IO }
+    enum Kind { THROW, BLOCK, SYNC_IO, TRIAL }
 
     private final Optional<Kind> kind;
     private final int at;
     private int chunks;
     private int syncs;
+    private int trials;
     private boolean fired;
 
     FaultInjector(Optional<String> spec) {
@@ -24,7 +26,7 @@ final class FaultInjector {
             return;
         }
         String[] parts = spec.get().split("@");
-        if (parts.length != 2) throw new IllegalArgumentException("inject-fault must be KIND@N (throw, block, sync-io)");
+        if (parts.length != 2) throw new IllegalArgumentException("inject-fault must be KIND@N (throw, block, sync-io, trial)");
         kind = Optional.of(Kind.valueOf(parts[0].trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
         at = Integer.parseInt(parts[1].trim());
         Log.warn("fault injection armed: " + spec.get());
@@ -51,5 +53,11 @@ final class FaultInjector {
         if (kind.orElse(null) != Kind.SYNC_IO || fired || ++syncs < at) return;
         fired = true;
         throw new IOException("injected fault: fsync of the data dir failed (EIO)");
+    }
+
+    void beforeTrial() {
+        if (kind.orElse(null) != Kind.TRIAL || fired || ++trials < at) return;
+        fired = true;
+        throw new java.nio.file.ProviderNotFoundException("injected fault: the trial threw while preparing the release");
     }
 }

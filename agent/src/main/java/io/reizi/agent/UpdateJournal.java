@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * {@code update.json} in the data dir: the update's {@link Phase} and how the last rollbacks ended, written
@@ -39,10 +40,17 @@ final class UpdateJournal {
     static final int KEPT_ROLLBACKS = 16;
     private static final JsonFactory JSON = new JsonFactory();
     private final Path file;
+    /** Told each phase once it is durable (tests follow the chain of phases with it). */
+    private final Consumer<Phase> journaled;
     private Entry entry;
 
     UpdateJournal(Path file) {
+        this(file, phase -> {});
+    }
+
+    UpdateJournal(Path file, Consumer<Phase> journaled) {
         this.file = file;
+        this.journaled = journaled;
         this.entry = read(file);
     }
 
@@ -88,6 +96,7 @@ final class UpdateJournal {
         }
         Durable.writeAtomically(file, out.toByteArray());
         entry = next;
+        journaled.accept(next.phase());
     }
 
     private static Entry read(Path file) {

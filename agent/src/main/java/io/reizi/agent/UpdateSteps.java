@@ -53,12 +53,14 @@ final class UpdateSteps {
     private final AppRuntime runtime;
     private final TrialProbe probe;
     private final Machine machine;
+    private final FaultInjector faults;
     /** The ver whose staged image this run hashed itself; a staged image found at start is hashed again. */
     private long verifiedVer = -1;
     private Double swapMs;
 
     UpdateSteps(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, AppRuntime runtime,
-            Machine machine) {
+            Machine machine, FaultInjector faults) {
+        this.faults = faults;
         this.config = config;
         this.trust = trust;
         this.banks = banks;
@@ -224,9 +226,11 @@ final class UpdateSteps {
         Release release = s.activeRelease().orElseThrow(() -> new IllegalStateException("no active release to try"));
         Duration deadline = config.trialWindow().plus(config.stopGrace()).plus(TRIAL_SLACK);
         try {
-            TrialProbe.Outcome outcome = bounded("trial-" + release.ver(), deadline, () -> probe.run(release, s.active(),
-                    appIn(s, banks, s.active()), t.start() == Phase.TrialStart.RESTARTED,
-                    swap -> machine.publish(machine.status(OtaState.TRIAL).release(release).swapMs(swap).build())));
+            TrialProbe.Outcome outcome = bounded("trial-" + release.ver(), deadline, () -> {
+                faults.beforeTrial();
+                return probe.run(release, s.active(), appIn(s, banks, s.active()), t.start() == Phase.TrialStart.RESTARTED,
+                        swap -> machine.publish(machine.status(OtaState.TRIAL).release(release).swapMs(swap).build()));
+            });
             swapMs = outcome.swapMs();
             return outcome.failure().<Phase>map(why -> new Phase.RollingBack(t.ver(), ErrorCode.HEALTH_CHECK_FAILED, why))
                     .orElse(new Phase.Committing(t.ver()));

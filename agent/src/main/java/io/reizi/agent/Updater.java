@@ -114,7 +114,7 @@ public final class Updater implements UpdateSteps.Machine {
         this.faults = new FaultInjector(config.watchdog().injectFault());
         this.worker = worker;
         this.nanos = nanos;
-        this.steps = new UpdateSteps(config, trust, banks, store, runtime, this);
+        this.steps = new UpdateSteps(config, trust, banks, store, runtime, this, faults);
     }
 
     /** Loads the state, finds where the update stands ({@link Recovery}) and resumes it. */
@@ -143,7 +143,10 @@ public final class Updater implements UpdateSteps.Machine {
                 if (lastStatus == null && activeImageMissing == null) publish(base(OtaState.IDLE).build());
             }
             default -> {
-                if (!state.trial() && !(resume instanceof Phase.RollingBack)) startActiveApp();
+                // A rollback starts the previous release itself; a commit's release passed its trial already.
+                if (resume instanceof Phase.Committing || !state.trial() && !(resume instanceof Phase.RollingBack)) {
+                    startActiveApp();
+                }
                 runOnWorker(resume);
             }
         }
