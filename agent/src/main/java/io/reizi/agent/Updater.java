@@ -567,6 +567,13 @@ public final class Updater implements UpdateSteps.Machine {
      */
     private void storageFailed(DownloadSession d, String what, IOException e) {
         StorageFailure f = StorageFailure.of(StorageFailure.Step.STORING, what, e);
+        if (f.kind() == StorageFailure.Kind.REFUSED) {
+            try {
+                d.sync(); // what was written before the refusal is kept (the bitmap file has its size already)
+            } catch (IOException again) {
+                Log.warn("cannot sync the chunks written so far: " + again.getMessage());
+            }
+        }
         closeQuietly(d);
         download = null;
         if (f.kind() == StorageFailure.Kind.FAULT) {
