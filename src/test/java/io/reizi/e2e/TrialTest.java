@@ -45,6 +45,11 @@ class TrialTest {
             assertEquals("health_check_failed", back.error());
             assertEquals(1L, back.activeVer());
             assertArrayEquals(Files.readAllBytes(v1), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+            // The retained manifest of ver 2 comes again with the reconnect: the rollback stays the last word.
+            Thread.sleep(1500);
+            Status latest = bed.watcher.since(second, id).getLast();
+            assertEquals("rolled_back", latest.state(), "the rollback's status is not overwritten");
+            assertEquals(back.detail(), latest.detail());
 
             // ...and ver 2 is never installed again. The same release again (as the retained manifest is at every
             // reconnect) is answered with its rollback, reason kept; another image under that ver is refused.
