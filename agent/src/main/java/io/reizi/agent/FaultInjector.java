@@ -7,13 +7,19 @@ import java.util.Optional;
  * A test hook, inert unless {@code --inject-fault KIND@N} is given: {@code throw@N} throws in the transfer
  * path at the N-th chunk, {@code block@N} blocks it there for 2.5 s, {@code sync-io@N} makes the N-th fsync of
  * the staged data fail like a dying data dir, {@code trial@N} makes the N-th trial throw (as a broken bundle's
- * unpacking did). Each fires once.
+ * unpacking did), {@code halt@PHASE} ends the process like a kill -9 right after the update journals PHASE
+ * ({@code verifying}, {@code staged}, {@code switching}, {@code trial}, {@code committing}, {@code rolling_back}).
+ * Each fires once.
  */
 final class FaultInjector {
-    enum Kind { THROW, BLOCK, SYNC_IO, TRIAL }
+    enum Kind { THROW, BLOCK, SYNC_IO, TRIAL, HALT }
+
+    /** The exit status of a process killed by SIGKILL, which {@code halt@PHASE} imitates. */
+    static final int KILLED = 137;
 
     private final Optional<Kind> kind;
     private final int at;
+    private final Optional<Phase.Name> haltAfter;
     private int chunks;
     private int syncs;
     private int trials;
@@ -23,12 +29,16 @@ final class FaultInjector {
         if (spec.isEmpty()) {
             kind = Optional.empty();
             at = 0;
+            haltAfter = Optional.empty();
             return;
         }
         String[] parts = spec.get().split("@");
-        if (parts.length != 2) throw new IllegalArgumentException("inject-fault must be KIND@N (throw, block, sync-io, trial)");
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("inject-fault must be KIND@N (throw, block, sync-io, trial) or halt@PHASE");
+        }
         kind = Optional.of(Kind.valueOf(parts[0].trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
-        at = Integer.parseInt(parts[1].trim());
+        haltAfter = kind.get() == Kind.HALT ? Optional.of(Phase.Name.parse(parts[1].trim())) : Optional.empty();
+        at = kind.get() == Kind.HALT ? 0 : Integer.parseInt(parts[1].trim());
         Log.warn("fault injection armed: " + spec.get());
     }
 
@@ -59,5 +69,13 @@ final class FaultInjector {
         if (kind.orElse(null) != Kind.TRIAL || fired || ++trials < at) return;
         fired = true;
         throw new java.nio.file.ProviderNotFoundException("injected fault: the trial threw while preparing the release");
+    }
+
+    void afterJournaled(Phase phase) {
+        if (fired || haltAfter.isEmpty() || haltAfter.get() != phase.name()) return;
+        fired = true;
+        Log.warn("injected fault: killed right after journaling " + phase.name().wire() + " ver=" + phase.ver());
+        System.out.flush();
+        Runtime.getRuntime().halt(KILLED);
     }
 }

@@ -94,14 +94,21 @@ public final class Updater implements UpdateSteps.Machine {
 
     public Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, StatusSink sink,
             AppRuntime runtime, Guard guard) {
-        this(config, trust, banks, store, new UpdateJournal(store.file().resolveSibling("update.json")), sink, runtime,
-                guard, Executors.newSingleThreadExecutor(Thread.ofPlatform().name("reizi-update").daemon().factory()),
-                System::nanoTime);
+        this(config, trust, banks, store, new FaultInjector(config.watchdog().injectFault()), sink, runtime, guard);
     }
 
-    /** With the worker and the clock given (unit tests drive both). */
+    private Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, FaultInjector faults,
+            StatusSink sink, AppRuntime runtime, Guard guard) {
+        this(config, trust, banks, store, new UpdateJournal(store.file().resolveSibling("update.json"),
+                faults::afterJournaled), sink, runtime, guard,
+                Executors.newSingleThreadExecutor(Thread.ofPlatform().name("reizi-update").daemon().factory()),
+                System::nanoTime, faults);
+    }
+
+    /** With the journal, the worker and the clock given (unit tests drive them). */
     Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, UpdateJournal journal,
-            StatusSink sink, AppRuntime runtime, Guard guard, ExecutorService worker, LongSupplier nanos) {
+            StatusSink sink, AppRuntime runtime, Guard guard, ExecutorService worker, LongSupplier nanos,
+            FaultInjector faults) {
         this.config = config;
         this.trust = trust;
         this.banks = banks;
@@ -111,7 +118,7 @@ public final class Updater implements UpdateSteps.Machine {
         this.sink = sink;
         this.runtime = runtime;
         this.guard = guard;
-        this.faults = new FaultInjector(config.watchdog().injectFault());
+        this.faults = faults;
         this.worker = worker;
         this.nanos = nanos;
         this.steps = new UpdateSteps(config, trust, banks, store, runtime, this, faults);

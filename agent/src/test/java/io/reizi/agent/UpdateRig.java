@@ -238,7 +238,7 @@ final class UpdateRig {
         });
         updater = new Updater(config, trust, banks, new StateStore(banks.dir.resolve("state.json")), journal,
                 statuses::add, new AppRuntime(banks.dir.resolve("app-state"), Duration.ofSeconds(1), Log::info), guard,
-                worker, () -> clock);
+                worker, () -> clock, new FaultInjector(config.watchdog().injectFault()));
         try {
             updater.start();
         } catch (Crash c) {
