@@ -188,10 +188,7 @@ final class UpdateSteps {
             machine.publish(machine.status(OtaState.FAILED).release(release).error(ErrorCode.SWITCH_FAILED, cause).build());
             return new Phase.Idle();
         }
-        if (banks.bootloaderDecides()) {
-            requestReboot(release);
-            return new Phase.Trial(ver, Phase.TrialStart.AFTER_REBOOT);
-        }
+        if (banks.bootloaderDecides()) return new Phase.Trial(ver, Phase.TrialStart.AFTER_REBOOT); // reboot once journaled
         Log.info("switched to bank " + machine.state().active().wire() + " ver=" + ver + "; trial starts");
         return new Phase.Trial(ver, Phase.TrialStart.SWITCHED);
     }
@@ -199,15 +196,18 @@ final class UpdateSteps {
     /**
      * A bootloader backend boots the new slot only after a reboot; its trial runs when the agent starts on
      * the new system (that start counts as the first trial restart). Without a reboot command, the operator reboots.
+     * Called once the trial awaiting the reboot is journaled: a restart never asks for a second reboot.
      */
-    private void requestReboot(Release release) {
+    void requestReboot() {
+        Release release = machine.state().activeRelease().orElseThrow();
         String detail = "bank " + machine.state().active().wire() + " is primary; reboot to boot ver " + release.ver();
-        machine.publish(machine.status(OtaState.TRIAL).release(release).detail(detail).build());
         if (config.rebootCmd().isEmpty()) {
             Log.warn(detail + " (no reboot-cmd configured)");
+            machine.publish(machine.status(OtaState.TRIAL).release(release).detail(detail).build());
             return;
         }
         Log.info(detail + ": running " + config.rebootCmd().get());
+        machine.publish(machine.status(OtaState.TRIAL).release(release).detail(detail).build());
         try {
             Process p = new ProcessBuilder("/bin/sh", "-c", config.rebootCmd().get()).inheritIO()
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();

@@ -8,9 +8,6 @@ import io.reizi.ota.bank.Staging;
 import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.TrustedKeys;
-import io.reizi.ota.transfer.Transfer;
-import io.reizi.ota.wire.Chunk;
-import io.reizi.ota.wire.ChunkCodec;
 import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
@@ -20,12 +17,7 @@ import io.reizi.runtime.AppFailure;
 import io.reizi.runtime.AppRelease;
 import io.reizi.runtime.AppRuntime;
 import java.io.IOException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.BitSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,11 +53,6 @@ public final class Updater implements UpdateSteps.Machine {
     /** A manifest that arrived while the worker was busy: taken up once the update is idle again (latest wins). */
     private record Deferred(String topic, byte[] payload) {}
 
-    /** A download the storage refused (full, read-only): its chunks stay on disk until it is taken up again. */
-    private record Waiting(Manifest manifest, byte[] payload, String topic) {}
-
-    /** How often a download that ran out of space looks for space again. */
-    static final Duration SPACE_RECHECK = Duration.ofSeconds(5);
     private final AgentConfig config;
     private final TrustedKeys trust;
     private final BankBackend banks;
@@ -81,10 +68,7 @@ public final class Updater implements UpdateSteps.Machine {
     private final LongSupplier nanos;
     private volatile DeviceState state;
     private volatile Phase phase = new Phase.Idle();
-    private DownloadSession download;
-    /** A download stopped because the storage refused it (full, read-only): its chunks stay on disk. */
-    private Waiting waitingForSpace;
-    private long spaceCheckedAt;
+    private final Downloader downloads;
     private Deferred deferred;
     private volatile Status lastStatus;
     private long lastStatusAt;
@@ -122,6 +106,7 @@ public final class Updater implements UpdateSteps.Machine {
         this.worker = worker;
         this.nanos = nanos;
         this.steps = new UpdateSteps(config, trust, banks, store, runtime, this, faults);
+        this.downloads = new Downloader(config, banks, guard, faults, nanos, new DownloadHost());
     }
 
     /** Loads the state, finds where the update stands ({@link Recovery}) and resumes it. */
@@ -132,7 +117,7 @@ public final class Updater implements UpdateSteps.Machine {
             Log.warn("bank pointer disagrees with the state file; pointing it at bank " + state.active().wire());
             banks.activate(state.active());
         }
-        Recovery.Evidence found = evidence(pointed);
+        Recovery.Evidence found = BankFiles.read(banks, state, pointed, steps);
         Phase resume = Recovery.resumeAt(journal.entry().phase(), state, found);
         Log.info("active bank " + state.active().wire() + " ver=" + state.activeVer()
                 + (state.trial() ? " (on trial)" : "") + "; update " + resume.name().wire()
@@ -142,7 +127,7 @@ public final class Updater implements UpdateSteps.Machine {
             case Phase.Downloading d -> {
                 startActiveApp();
                 phase = d;
-                resumeLeftover();
+                downloads.resume();
             }
             case Phase.Idle i -> {
                 startActiveApp();
@@ -157,42 +142,6 @@ public final class Updater implements UpdateSteps.Machine {
                 runOnWorker(resume);
             }
         }
-    }
-
-    /** What the inactive bank's files say (signatures checked again: the data dir is trusted no more than the broker). */
-    private Recovery.Evidence evidence(Bank pointed) throws IOException {
-        Bank bank = state.inactive();
-        Optional<Long> download = Optional.empty();
-        boolean part = Files.exists(banks.stagingPath(bank)) && !banks.stagingPath(bank).equals(banks.imagePath(bank));
-        boolean complete = false;
-        Optional<byte[]> cose = Staging.downloadManifest(banks, bank);
-        if (cose.isPresent()) {
-            try {
-                Manifest m = steps.trusted(cose.get());
-                download = Optional.of(m.ver());
-                if (banks.stagingPath(bank).equals(banks.imagePath(bank))) part = true; // a partition is always there
-                complete = Staging.leftover(banks, bank).map(l -> l.durable().cardinality() >= m.count()).orElse(false);
-            } catch (Refusal r) {
-                Log.warn("dropping leftover download: " + r.getMessage());
-                Staging.discard(banks, bank);
-            }
-        }
-        Optional<Long> promoted = Optional.empty();
-        Optional<byte[]> installed = Staging.installedManifest(banks, bank);
-        if (installed.isPresent()) {
-            try {
-                Manifest m = steps.trusted(installed.get());
-                Release recorded = state.banks().get(bank);
-                if (recorded == null || recorded.ver() != m.ver() || !recorded.hash().equals(m.hash())) {
-                    promoted = Optional.of(m.ver());
-                }
-            } catch (Refusal r) {
-                Log.warn("the manifest in bank " + bank.wire() + " does not verify: " + r.getMessage());
-            }
-        }
-        Optional<Bank> fellBack = banks.bootloaderDecides() && pointed != state.active() ? Optional.of(pointed)
-                : Optional.empty();
-        return new Recovery.Evidence(download, part, complete, promoted, fellBack);
     }
 
     /** Hosts the active release if it is a jar or exec; an active release without its image is reported failed. */
@@ -255,12 +204,9 @@ public final class Updater implements UpdateSteps.Machine {
      * (the durable bitmap), which also asks again for everything not yet synced.
      */
     public synchronized void reloadFromDisk() throws IOException {
-        if (download != null) {
-            closeQuietly(download);
-            download = null;
-        }
-        if (phase instanceof Phase.Downloading) resumeLeftover();
-        if (download == null && lastStatus != null) publish(lastStatus.withTs(System.currentTimeMillis()));
+        downloads.close();
+        if (phase instanceof Phase.Downloading) downloads.resume();
+        if (!downloads.active() && lastStatus != null) publish(lastStatus.withTs(System.currentTimeMillis()));
     }
 
     /** Crash-loop escalation: stop retrying the update in progress, keep the active release. */
@@ -272,12 +218,7 @@ public final class Updater implements UpdateSteps.Machine {
         Optional<byte[]> cose = Staging.downloadManifest(banks, state.inactive());
         ManifestCodec.Identity release = cose.map(Updater::identify)
                 .orElse(new ManifestCodec.Identity(Optional.empty(), Optional.empty(), Optional.empty()));
-        if (download != null) {
-            download.close();
-            download = null;
-        }
-        waitingForSpace = null;
-        Staging.discard(banks, state.inactive());
+        downloads.cancel();
         if (release.ver().isPresent()) {
             state = state.refuse(release.ver().get());
             store.save(state);
@@ -289,7 +230,7 @@ public final class Updater implements UpdateSteps.Machine {
 
     /** After every (re)connect: say where we are; while downloading, that is the current need. */
     public synchronized void onConnected() {
-        if (download != null) publishNeed(download, download.transfer.need());
+        if (downloads.active()) downloads.publishNeed();
         else if (lastStatus != null) publish(lastStatus.withTs(System.currentTimeMillis()));
     }
 
@@ -318,15 +259,14 @@ public final class Updater implements UpdateSteps.Machine {
             }
             return;
         }
-        if (download != null && Arrays.equals(envelope.payload(), download.manifestPayload)) {
+        if (downloads.isCurrent(envelope.payload())) {
             Log.info("manifest ver=" + manifest.ver() + " again: answering with the current need");
-            publishNeed(download, download.transfer.need());
+            downloads.publishNeed();
             return;
         }
-        if (waitingForSpace != null && Arrays.equals(envelope.payload(), waitingForSpace.payload())) {
+        if (downloads.isWaiting(envelope.payload())) {
             Log.info("manifest ver=" + manifest.ver() + " again: taking the download up where it stopped");
-            waitingForSpace = null;
-            resumeLeftover();
+            downloads.resume();
             return;
         }
         if (answeredFromHistory(manifest)) return;
@@ -338,7 +278,7 @@ public final class Updater implements UpdateSteps.Machine {
         } catch (IOException e) {
             StorageFailure f = StorageFailure.of(StorageFailure.Step.STORING, "cannot prepare bank "
                     + state.inactive().wire() + " for ver " + manifest.ver(), e);
-            abandonDownload();
+            downloads.cancel();
             enterQuietly(new Phase.Idle());
             Log.error(f.detail());
             publish(base(OtaState.FAILED).release(manifest).error(f.code(), f.detail()).build());
@@ -376,86 +316,21 @@ public final class Updater implements UpdateSteps.Machine {
     /** An empty retained manifest: the publisher withdrew it. A download of it (running or waiting) is cancelled. */
     private void withdrawn(String topic) {
         if (deferred != null && deferred.topic().equals(topic)) deferred = null;
-        boolean downloading = download != null && download.topic.equals(topic);
-        boolean waiting = waitingForSpace != null && waitingForSpace.topic().equals(topic);
-        if (!downloading && !waiting) return;
-        long ver = downloading ? download.manifest.ver() : waitingForSpace.manifest().ver();
-        Log.info("manifest on " + topic + " cleared: cancelling download of ver=" + ver);
-        abandonDownload();
+        Optional<Long> ver = downloads.fromTopic(topic);
+        if (ver.isEmpty()) return;
+        Log.info("manifest on " + topic + " cleared: cancelling download of ver=" + ver.get());
+        downloads.cancel();
         enterQuietly(new Phase.Idle());
         publish(base(OtaState.IDLE).detail("manifest withdrawn by the publisher").build());
     }
 
     public synchronized void onChunk(byte[] payload) {
-        DownloadSession d = download;
-        if (d == null) return;
-        Chunk chunk;
-        try {
-            chunk = ChunkCodec.decode(payload);
-        } catch (Refusal r) {
-            Log.warn("chunk rejected: " + r.getMessage());
-            return;
-        }
-        long now = nanos.getAsLong();
-        faults.beforeChunk();
-        switch (d.transfer.check(chunk)) {
-            case Transfer.Verdict.Accept a -> {
-                try {
-                    d.write(a.seq(), a.offset(), a.data(), now);
-                } catch (IOException e) {
-                    storageFailed(d, "cannot write chunk " + a.seq() + " to bank " + state.inactive().wire(), e);
-                    return;
-                }
-                if (d.syncDue(config.syncChunks(), config.syncInterval().toNanos(), now) && !sync(d)) return;
-            }
-            case Transfer.Verdict.Duplicate dup -> d.lastActivityAt = now;
-            case Transfer.Verdict.OtherRelease other -> {
-                return;
-            }
-            case Transfer.Verdict.Reject r -> {
-                Log.warn("chunk rejected for ver=" + d.manifest.ver() + ": " + r.reason());
-                return;
-            }
-        }
-        if (d.transfer.complete()) {
-            downloaded(d);
-        } else if (chunk.seq() == d.manifest.count() - 1 || d.transfer.covers(d.lastNeed)) {
-            publishNeed(d, reRequest(d, now));
-        }
+        downloads.onChunk(payload);
     }
 
-    /** The timer: batched fsync, stall re-requests, periodic progress, and a look for space when waiting for it. */
+    /** The timer: batched fsync, stall re-requests, periodic progress, a look for space when waiting for it. */
     public synchronized void tick() {
-        long now = nanos.getAsLong();
-        if (waitingForSpace != null && now - spaceCheckedAt >= SPACE_RECHECK.toNanos()) {
-            spaceCheckedAt = now;
-            if (spaceFor(waitingForSpace.manifest())) {
-                Log.info("space in bank " + state.inactive().wire() + " again: taking the download up where it stopped");
-                waitingForSpace = null;
-                resumeLeftover();
-            }
-            return;
-        }
-        DownloadSession d = download;
-        if (d == null) return;
-        if (d.syncDue(Integer.MAX_VALUE, config.syncInterval().toNanos(), now) && !sync(d)) return;
-        Duration stall = "good".equals(guard.net()) || guard.net() == null
-                ? config.stallInterval() : config.watchdog().stallIntervalDegraded();
-        if (now - d.lastActivityAt >= stall.toNanos()) {
-            Log.info("no chunk for " + stall.toMillis() + " ms; asking again");
-            guard.stalled();
-            publishNeed(d, reRequest(d, now));
-        } else if (now - lastStatusAt >= config.statusInterval().toNanos()) {
-            publish(progress(d, OtaState.DOWNLOADING).build());
-        }
-    }
-
-    /**
-     * The one place that decides what a re-request (after a stall, or after the last seq) asks for. Today:
-     * everything missing. The pacer (ask only for what is overdue) plugs in here.
-     */
-    private List<Transfer.Range> reRequest(DownloadSession d, long now) {
-        return d.transfer.need();
+        downloads.tick();
     }
 
     /** Makes received data durable and stops the hosted release before the process ends. */
@@ -463,10 +338,7 @@ public final class Updater implements UpdateSteps.Machine {
         worker.shutdownNow(); // a trial in progress stays on record: the next start counts it as a restart
         runtime.close();
         synchronized (this) {
-            if (download != null) {
-                sync(download);
-                closeQuietly(download);
-            }
+            downloads.shutdown();
         }
     }
 
@@ -499,119 +371,11 @@ public final class Updater implements UpdateSteps.Machine {
     }
 
     private void accept(String topic, byte[] cose, byte[] manifestPayload, Manifest m) throws IOException {
-        if (download != null) {
-            Log.info("abandoning download of ver=" + download.manifest.ver() + " for ver=" + m.ver());
-            closeQuietly(download);
-            download = null;
-        }
-        waitingForSpace = null;
+        downloads.close();
         enter(new Phase.Downloading(m.ver()));
         state = state.clearInactive();
         store.save(state);
-        Staging staging = Staging.start(banks, state.inactive(), cose, m.count());
-        download = new DownloadSession(m, manifestPayload, topic, new Transfer(m, new BitSet()), staging, nanos.getAsLong());
-        Log.info("manifest accepted: fw=" + m.fw() + " ver=" + m.ver() + " size=" + m.size() + " chunks="
-                + m.count() + "x" + m.chunk() + " into bank " + state.inactive().wire());
-        publishNeed(download, download.transfer.need());
-    }
-
-    /** Takes up the download recorded in the inactive bank from its durable bitmap. */
-    private void resumeLeftover() {
-        try {
-            Optional<Staging.Leftover> leftover = Staging.leftover(banks, state.inactive());
-            if (leftover.isEmpty()) {
-                enter(new Phase.Idle());
-                return;
-            }
-            Manifest m = steps.trusted(leftover.get().cose());
-            Transfer t = new Transfer(m, leftover.get().durable());
-            DownloadSession d = new DownloadSession(m, CoseSign1.decode(leftover.get().cose()).payload(),
-                    config.manifestTopic(config.id()), t, Staging.resume(banks, state.inactive(), m.count()),
-                    nanos.getAsLong());
-            download = d;
-            phase = new Phase.Downloading(m.ver());
-            Log.info("resuming download of ver=" + m.ver() + ": " + t.receivedCount() + "/" + m.count()
-                    + " chunks already on disk");
-            if (t.complete()) {
-                downloaded(d);
-                return;
-            }
-            publishNeed(d, t.need());
-        } catch (Refusal r) {
-            Log.warn("dropping leftover download: " + r.getMessage());
-            try {
-                Staging.discard(banks, state.inactive());
-            } catch (IOException e) {
-                Log.warn("cleaning the leftover download: " + e.getMessage());
-            }
-            enterQuietly(new Phase.Idle());
-        } catch (IOException e) {
-            Optional<Manifest> m = Optional.ofNullable(download).map(x -> x.manifest);
-            StorageFailure f = StorageFailure.of(StorageFailure.Step.STORING, "cannot reopen the download in bank "
-                    + state.inactive().wire(), e);
-            Log.error(f.detail());
-            publish(base(OtaState.FAILED).release(m.map(Updater::identity).orElse(noRelease())).error(f.code(), f.detail())
-                    .build());
-        }
-    }
-
-    /** False when the sync failed (the download is then set aside). */
-    private boolean sync(DownloadSession d) {
-        try {
-            faults.beforeSync();
-            d.sync();
-            return true;
-        } catch (IOException e) {
-            storageFailed(d, "cannot sync the staged image in bank " + state.inactive().wire(), e);
-            return false;
-        }
-    }
-
-    /**
-     * The storage failed under the download. Refused (full, read-only): {@code failed}/{@code no_space} now, the
-     * chunks on disk kept, and the download taken up again when space returns or the manifest comes again.
-     * Any other fault: a panic; recovery takes the download up again from what is on disk.
-     */
-    private void storageFailed(DownloadSession d, String what, IOException e) {
-        StorageFailure f = StorageFailure.of(StorageFailure.Step.STORING, what, e);
-        if (f.kind() == StorageFailure.Kind.REFUSED) {
-            try {
-                d.sync(); // what was written before the refusal is kept (the bitmap file has its size already)
-            } catch (IOException again) {
-                Log.warn("cannot sync the chunks written so far: " + again.getMessage());
-            }
-        }
-        closeQuietly(d);
-        download = null;
-        if (f.kind() == StorageFailure.Kind.FAULT) {
-            guard.panic(f.detail(), e);
-            return;
-        }
-        waitingForSpace = new Waiting(d.manifest, d.manifestPayload, d.topic);
-        spaceCheckedAt = nanos.getAsLong();
-        Log.error(f.detail() + "; " + d.transfer.receivedCount() + " chunks kept, waiting for space");
-        publish(progress(d, OtaState.FAILED).error(f.code(), f.detail() + "; the chunks on disk are kept and the download"
-                + " goes on when space returns or the manifest is sent again").build());
-    }
-
-    /** Room for what is still missing, on a file system that takes writes. */
-    private boolean spaceFor(Manifest m) {
-        try {
-            FileStore store = Files.getFileStore(banks.bankDir(state.inactive()));
-            long missing = m.size() - Staging.leftover(banks, state.inactive())
-                    .map(l -> (long) l.durable().cardinality() * m.chunk()).orElse(0L);
-            return !store.isReadOnly() && store.getUsableSpace() > Math.max(0, missing);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** Every chunk is on disk: make it durable and hand it to the worker. */
-    private void downloaded(DownloadSession d) {
-        if (!sync(d)) return;
-        closeQuietly(d);
-        download = null;
-        runOnWorker(new Phase.Verifying(d.manifest.ver()));
+        downloads.start(topic, cose, manifestPayload, m);
     }
 
     /** True while the worker owns the update (verify to rollback, or a trial waiting for a restart or reboot). */
@@ -658,6 +422,7 @@ public final class Updater implements UpdateSteps.Machine {
                     phase = next;
                 }
             }
+            if (next instanceof Phase.Trial t && t.start() == Phase.TrialStart.AFTER_REBOOT) steps.requestReboot();
             p = next;
         }
         takeUpDeferred();
@@ -705,7 +470,7 @@ public final class Updater implements UpdateSteps.Machine {
         Log.warn("manifest" + release.ver().map(v -> " ver=" + v).orElse("") + " refused: " + r.code().wire()
                 + ": " + r.getMessage());
         publish(base(OtaState.FAILED).release(release).error(r.code(), r.getMessage()).build());
-        if (download != null) publishNeed(download, download.transfer.need());
+        downloads.publishNeed();
     }
 
     private static ManifestCodec.Identity identity(Manifest m) {
@@ -723,31 +488,6 @@ public final class Updater implements UpdateSteps.Machine {
         } catch (Refusal notCose) {
             return noRelease();
         }
-    }
-
-    private void abandonDownload() {
-        waitingForSpace = null;
-        if (download != null) closeQuietly(download);
-        download = null;
-        try {
-            Staging.discard(banks, state.inactive());
-        } catch (IOException e) {
-            Log.warn("cleaning the abandoned download: " + e.getMessage());
-        }
-    }
-
-    private static void closeQuietly(DownloadSession d) {
-        try {
-            d.close();
-        } catch (IOException e) {
-            Log.warn("closing the staged image: " + e.getMessage());
-        }
-    }
-
-    private void publishNeed(DownloadSession d, List<Transfer.Range> need) {
-        d.lastNeed = need;
-        d.lastActivityAt = nanos.getAsLong();
-        publish(progress(d, OtaState.DOWNLOADING).need(Status.wire(need)).build());
     }
 
     @Override
@@ -770,9 +510,47 @@ public final class Updater implements UpdateSteps.Machine {
         return new StatusBuilder(config.id(), s, state, guard);
     }
 
-    private StatusBuilder progress(DownloadSession d, OtaState s) {
-        Transfer t = d.transfer;
-        return base(s).release(d.manifest).progress(t.receivedCount(), d.manifest.count(), t.receivedBytes(),
-                (double) t.receivedCount() / d.manifest.count(), d.rateBps(nanos.getAsLong()));
+
+    /** The machine as the download sees it. */
+    private final class DownloadHost implements Downloader.Host {
+        @Override
+        public DeviceState state() {
+            return state;
+        }
+
+        @Override
+        public StatusBuilder status(OtaState s) {
+            return base(s);
+        }
+
+        @Override
+        public void publish(Status s) {
+            Updater.this.publish(s);
+        }
+
+        @Override
+        public long lastStatusAt() {
+            return lastStatusAt;
+        }
+
+        @Override
+        public void downloading(long ver) {
+            phase = new Phase.Downloading(ver);
+        }
+
+        @Override
+        public void nothingLeft() {
+            enterQuietly(new Phase.Idle());
+        }
+
+        @Override
+        public void downloaded(long ver) {
+            runOnWorker(new Phase.Verifying(ver));
+        }
+
+        @Override
+        public Manifest trusted(byte[] cose) throws Refusal {
+            return steps.trusted(cose);
+        }
     }
 }

@@ -257,6 +257,19 @@ class UpdatePhasesTest {
     }
 
     @Test
+    void killedBeforeTheRebootItAskedForTheNewBankIsTriedWithoutASecondReboot() throws Exception {
+        rig = new UpdateRig(dir, true);
+        rig.boot();
+        rig.crashAt(Phase.Name.TRIAL).install(1, V1);
+        assertFalse(rig.statuses.stream().anyMatch(s -> s.detail() != null && s.detail().contains("reboot")),
+                "the reboot is asked for only once the trial is journaled");
+        rig.mark();
+        rig.boot(); // the power cut was the reboot
+        assertEquals(List.of("trial", "committed"), rig.statusChain());
+        assertFalse(rig.statuses.stream().anyMatch(s -> s.detail() != null && s.detail().contains("reboot")));
+    }
+
+    @Test
     void aBootloaderThatFellBackIsARollback() throws Exception {
         rig = new UpdateRig(dir, true);
         rig.boot();
