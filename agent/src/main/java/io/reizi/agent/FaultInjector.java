@@ -7,12 +7,12 @@ import java.util.Optional;
  * A test hook, inert unless {@code --inject-fault KIND@N} is given: {@code throw@N} throws in the transfer
  * path at the N-th chunk, {@code block@N} blocks it there for 2.5 s, {@code sync-io@N} makes the N-th fsync of
  * the staged data fail like a dying data dir, {@code trial@N} makes the N-th trial throw (as a broken bundle's
- * unpacking did), {@code halt@PHASE} ends the process like a kill -9 right after the update journals PHASE
+ * unpacking did), {@code trial-hang@N} makes it never return (as a jar whose start() never does), {@code halt@PHASE} ends the process like a kill -9 right after the update journals PHASE
  * ({@code verifying}, {@code staged}, {@code switching}, {@code trial}, {@code committing}, {@code rolling_back}).
  * Each fires once.
  */
 final class FaultInjector {
-    enum Kind { THROW, BLOCK, SYNC_IO, TRIAL, HALT }
+    enum Kind { THROW, BLOCK, SYNC_IO, TRIAL, TRIAL_HANG, HALT }
 
     /** The exit status of a process killed by SIGKILL, which {@code halt@PHASE} imitates. */
     static final int KILLED = 137;
@@ -34,7 +34,7 @@ final class FaultInjector {
         }
         String[] parts = spec.get().split("@");
         if (parts.length != 2) {
-            throw new IllegalArgumentException("inject-fault must be KIND@N (throw, block, sync-io, trial) or halt@PHASE");
+            throw new IllegalArgumentException("inject-fault must be KIND@N (throw, block, sync-io, trial, trial-hang) or halt@PHASE");
         }
         kind = Optional.of(Kind.valueOf(parts[0].trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
         haltAfter = kind.get() == Kind.HALT ? Optional.of(Phase.Name.parse(parts[1].trim())) : Optional.empty();
@@ -65,10 +65,15 @@ final class FaultInjector {
         throw new IOException("injected fault: fsync of the data dir failed (EIO)");
     }
 
-    void beforeTrial() {
-        if (kind.orElse(null) != Kind.TRIAL || fired || ++trials < at) return;
+    void beforeTrial() throws InterruptedException {
+        Kind k = kind.orElse(null);
+        if (k != Kind.TRIAL && k != Kind.TRIAL_HANG || fired || ++trials < at) return;
         fired = true;
-        throw new java.nio.file.ProviderNotFoundException("injected fault: the trial threw while preparing the release");
+        if (k == Kind.TRIAL) {
+            throw new java.nio.file.ProviderNotFoundException("injected fault: the trial threw while preparing the release");
+        }
+        Log.warn("injected fault: the trial hangs");
+        new java.util.concurrent.CountDownLatch(1).await(); // until interrupted
     }
 
     void afterJournaled(Phase phase) {

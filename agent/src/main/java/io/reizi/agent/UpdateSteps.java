@@ -44,8 +44,9 @@ final class UpdateSteps {
         UpdateJournal journal();
     }
 
-    /** Time a trial may take beyond its window (app start and stop included) before it counts as hung. */
+    /** Time a trial may take beyond its window and stop-grace (app start and stop) before it counts as hung. */
     static final Duration TRIAL_SLACK = Duration.ofSeconds(30);
+    private final Duration trialSlack;
     private final AgentConfig config;
     private final TrustedKeys trust;
     private final BankBackend banks;
@@ -59,8 +60,9 @@ final class UpdateSteps {
     private Double swapMs;
 
     UpdateSteps(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, AppRuntime runtime,
-            Machine machine, FaultInjector faults) {
+            Machine machine, FaultInjector faults, Duration trialSlack) {
         this.faults = faults;
+        this.trialSlack = trialSlack;
         this.config = config;
         this.trust = trust;
         this.banks = banks;
@@ -113,7 +115,7 @@ final class UpdateSteps {
             discardQuietly(bank);
             return fail(ver, r.code(), "the stored manifest of the download: " + r.getMessage());
         }
-        Log.info("all " + m.count() + " chunks of ver=" + m.ver() + " on disk; verifying");
+        Log.info("all " + m.count() + " chunks of ver=" + m.ver() + " received; verifying");
         machine.publish(machine.status(OtaState.VERIFYING).release(m)
                 .progress(m.count(), m.count(), m.size(), 1.0, 0).build());
         try {
@@ -224,7 +226,7 @@ final class UpdateSteps {
     private Phase trial(Phase.Trial t) {
         DeviceState s = machine.state();
         Release release = s.activeRelease().orElseThrow(() -> new IllegalStateException("no active release to try"));
-        Duration deadline = config.trialWindow().plus(config.stopGrace()).plus(TRIAL_SLACK);
+        Duration deadline = config.trialWindow().plus(config.stopGrace()).plus(trialSlack);
         try {
             TrialProbe.Outcome outcome = bounded("trial-" + release.ver(), deadline, () -> {
                 faults.beforeTrial();
@@ -307,7 +309,7 @@ final class UpdateSteps {
     /** The previous release runs again; a runtime that does not come back in time is reported, not waited for. */
     private void restartPrevious() {
         DeviceState s = machine.state();
-        Duration deadline = config.stopGrace().plus(TRIAL_SLACK);
+        Duration deadline = config.stopGrace().plus(trialSlack);
         try {
             bounded("rollback-start", deadline, () -> {
                 runtime.rollBackTo(appIn(s, banks, s.active()));

@@ -18,6 +18,7 @@ import io.reizi.runtime.AppRelease;
 import io.reizi.runtime.AppRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -86,13 +87,13 @@ public final class Updater implements UpdateSteps.Machine {
         this(config, trust, banks, store, new UpdateJournal(store.file().resolveSibling("update.json"),
                 faults::afterJournaled), sink, runtime, guard,
                 Executors.newSingleThreadExecutor(Thread.ofPlatform().name("reizi-update").daemon().factory()),
-                System::nanoTime, faults);
+                System::nanoTime, faults, UpdateSteps.TRIAL_SLACK);
     }
 
     /** With the journal, the worker and the clock given (unit tests drive them). */
     Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, UpdateJournal journal,
             StatusSink sink, AppRuntime runtime, Guard guard, ExecutorService worker, LongSupplier nanos,
-            FaultInjector faults) {
+            FaultInjector faults, Duration trialSlack) {
         this.config = config;
         this.trust = trust;
         this.banks = banks;
@@ -105,7 +106,7 @@ public final class Updater implements UpdateSteps.Machine {
         this.faults = faults;
         this.worker = worker;
         this.nanos = nanos;
-        this.steps = new UpdateSteps(config, trust, banks, store, runtime, this, faults);
+        this.steps = new UpdateSteps(config, trust, banks, store, runtime, this, faults, trialSlack);
         this.downloads = new Downloader(config, banks, guard, faults, nanos, new DownloadHost());
     }
 

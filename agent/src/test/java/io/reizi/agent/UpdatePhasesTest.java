@@ -212,6 +212,18 @@ class UpdatePhasesTest {
     }
 
     @Test
+    void aTrialThatNeverEndsIsRolledBackAtItsDeadline() throws Exception {
+        rig.fault("trial-hang@2");
+        baseline();
+        rig.install(2, V2);
+        assertEquals(List.of("downloading", "verifying", "staged", "switching", "rolled_back/health_check_failed"),
+                rig.statusChain());
+        assertTrue(rig.last().detail().contains("did not end within 3000 ms"), rig.last().detail());
+        assertEquals(1, rig.state().activeVer());
+        assertFalse(rig.state().trial());
+    }
+
+    @Test
     void restartingTooOftenDuringTheTrialRollsBack() throws Exception {
         baseline();
         rig.crashAt(Phase.Name.TRIAL).install(2, V2);

@@ -36,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 final class UpdateRig {
     static final String ID = "dev-1";
     static final int CHUNK = 1024;
+    /** Health commands here answer at once; a hung trial is given this plus the stop-grace, no slack. */
+    static final Duration TRIAL_WINDOW = Duration.ofSeconds(2);
 
     /** Thrown by the journal's observer: the process "dies" right after the phase is durable. */
     static final class Crash extends RuntimeException {
@@ -238,7 +240,7 @@ final class UpdateRig {
         });
         updater = new Updater(config, trust, banks, new StateStore(banks.dir.resolve("state.json")), journal,
                 statuses::add, new AppRuntime(banks.dir.resolve("app-state"), Duration.ofSeconds(1), Log::info), guard,
-                worker, () -> clock, new FaultInjector(config.watchdog().injectFault()));
+                worker, () -> clock, new FaultInjector(config.watchdog().injectFault()), Duration.ZERO);
         try {
             updater.start();
         } catch (Crash c) {
@@ -250,7 +252,7 @@ final class UpdateRig {
     private AgentConfig config() {
         WatchdogSettings w = WatchdogSettings.defaults();
         return new AgentConfig(ID, "tcp://127.0.0.1:1883", Optional.empty(), banks.dir, dir.resolve("trust"), List.of(),
-                Optional.empty(), healthCmd, Duration.ofSeconds(20), 1, Duration.ofSeconds(1), BankSettings.symlink(),
+                Optional.empty(), healthCmd, TRIAL_WINDOW, 1, Duration.ofSeconds(1), BankSettings.symlink(),
                 Optional.empty(), 1L << 30, false, Duration.ofDays(1), 32, Duration.ofSeconds(30), Duration.ofSeconds(2),
                 64, Duration.ofMillis(500), Duration.ofSeconds(1),
                 new WatchdogSettings(w.device(), w.preTimeout(), w.serialPort(), w.serialBaud(), w.normalTimeout(),
