@@ -412,15 +412,16 @@ public final class Updater implements UpdateSteps.Machine {
             }
             if (Thread.currentThread().isInterrupted()) return; // stopping: the journal keeps the phase
             try {
-                enter(next);
+                // The fsync happens outside the lock: the MQTT threads never wait for the worker's disk.
+                if (!next.equals(journal.entry().phase())) journal.enter(next);
+                setPhase(next);
             } catch (IOException e) {
                 if (next instanceof Phase.RollingBack) {
                     Log.warn("cannot journal the rollback: " + e.getMessage());
-                    phase = next;
+                    setPhase(next);
                 } else {
                     reportJournalFailure(next, e);
                     next = new Phase.Idle();
-                    phase = next;
                 }
             }
             if (next instanceof Phase.Trial t && t.start() == Phase.TrialStart.AFTER_REBOOT) steps.requestReboot();
@@ -450,6 +451,10 @@ public final class Updater implements UpdateSteps.Machine {
         Deferred d = deferred;
         deferred = null;
         onManifest(d.topic(), d.payload());
+    }
+
+    private synchronized void setPhase(Phase next) {
+        phase = next;
     }
 
     /** Journals {@code next} before anything that depends on it happens. */
