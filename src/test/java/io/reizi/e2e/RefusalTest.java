@@ -150,6 +150,13 @@ class RefusalTest {
         assertEquals("health_check_failed", rolledBack.error());
         assertEquals(TestBed.sha256(v5), TestBed.sha256(bed.dataDir(ID).resolve("current/image")));
         assertTrue(Files.readString(bed.dataDir(ID).resolve("state.json")).contains("66"));
-        refused(RawMqtt.sign(RawMqtt.fields(v66, 66, 16384), bed.edKey), 66L, "rollback_refused");
+        // The same release again is answered with its rollback, reason kept; another image under ver 66 is refused.
+        int mark = bed.watcher.mark();
+        raw.manifest(ID, RawMqtt.sign(RawMqtt.fields(v66, 66, 16384), bed.edKey));
+        Status again = bed.watcher.awaitState(mark, ID, 66, "rolled_back", TestBed.LONG);
+        assertEquals(rolledBack.detail(), again.detail());
+        assertEquals("health_check_failed", again.error());
+        refused(RawMqtt.sign(RawMqtt.fields(bed.image("v66b.img", 100_000, 67), 66, 16384), bed.edKey), 66L,
+                "rollback_refused");
     }
 }

@@ -45,12 +45,25 @@ class TrialTest {
             assertEquals("health_check_failed", back.error());
             assertEquals(1L, back.activeVer());
             assertArrayEquals(Files.readAllBytes(v1), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+            // The retained manifest of ver 2 comes again with the reconnect: the rollback stays the last word.
+            Thread.sleep(1500);
+            Status latest = bed.watcher.since(second, id).getLast();
+            assertEquals("rolled_back", latest.state(), "the rollback's status is not overwritten");
+            assertEquals(back.detail(), latest.detail());
 
-            // ...and ver 2 is never installed again.
+            // ...and ver 2 is never installed again. The same release again (as the retained manifest is at every
+            // reconnect) is answered with its rollback, reason kept; another image under that ver is refused.
             int retry = bed.watcher.mark();
             raw.manifest(id, RawMqtt.sign(RawMqtt.fields(v2, 2, 8192), bed.edKey));
-            Status refused = bed.watcher.awaitState(retry, id, 2, "failed", TestBed.LONG);
+            Status same = bed.watcher.awaitState(retry, id, 2, "rolled_back", TestBed.LONG);
+            assertEquals(back.error(), same.error());
+            assertEquals(back.detail(), same.detail(), "the rollback's reason is not overwritten");
+            int other = bed.watcher.mark();
+            raw.manifest(id, RawMqtt.sign(RawMqtt.fields(bed.image("v2b", 50_000, 53), 2, 8192), bed.edKey));
+            Status refused = bed.watcher.awaitState(other, id, 2, "failed", TestBed.LONG);
             assertEquals("rollback_refused", refused.error());
+            assertTrue(bed.watcher.since(retry, id).stream().noneMatch(s -> "downloading".equals(s.state())),
+                    "nothing of ver 2 is downloaded again");
         }
     }
 

@@ -70,7 +70,7 @@ public final class Agent implements AutoCloseable {
         timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reizi-timer").daemon().factory());
         timer.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
         guardian.ready("active release running; connecting to " + config.broker());
-        link.start(new UpdaterInbox(sink));
+        link.start(new UpdaterInbox());
         long readyMs = (System.nanoTime() - t0) / 1_000_000;
         Log.info("READY in " + readyMs + " ms" + sinceProcessStart().map(ms -> ", " + ms + " ms after the process started")
                 .orElse(""));
@@ -103,12 +103,6 @@ public final class Agent implements AutoCloseable {
 
     /** The link delivers to the updater; a message the handlers failed on is refused as {@code failed}. */
     private final class UpdaterInbox implements Inbox {
-        private final Updater.StatusSink sink;
-
-        UpdaterInbox(Updater.StatusSink sink) {
-            this.sink = sink;
-        }
-
         @Override
         public void onConnected() {
             updater.onConnected();
@@ -132,8 +126,7 @@ public final class Agent implements AutoCloseable {
         @Override
         public void refuse(String topic, ErrorCode code, String detail) {
             if (!topic.endsWith("/manifest")) return;
-            sink.publish(new StatusBuilder(config.id(), OtaState.FAILED, updater.deviceState(), guardian)
-                    .error(code, detail).build());
+            updater.publish(updater.status(OtaState.FAILED).error(code, detail).build());
         }
     }
 

@@ -7,27 +7,39 @@ import java.util.Optional;
 /**
  * A test hook, inert unless {@code --inject-fault KIND@N} is given: {@code throw@N} throws in the transfer
  * path at the N-th chunk, {@code block@N} blocks it there for 2.5 s, {@code sync-io@N} makes the N-th fsync of
- * the staged data fail like a dying data dir. Each fires once.
+ * the staged data fail like a dying data dir, {@code trial@N} makes the N-th trial throw (as a broken bundle's
+ * unpacking did), {@code trial-hang@N} makes it never return (as a jar whose start() never does), {@code halt@PHASE} ends the process like a kill -9 right after the update journals PHASE
+ * ({@code verifying}, {@code staged}, {@code switching}, {@code trial}, {@code committing}, {@code rolling_back}).
+ * Each fires once.
  */
 final class FaultInjector {
-    enum Kind { THROW, BLOCK, SYNC_IO }
+    enum Kind { THROW, BLOCK, SYNC_IO, TRIAL, TRIAL_HANG, HALT }
+
+    /** The exit status of a process killed by SIGKILL, which {@code halt@PHASE} imitates. */
+    static final int KILLED = 137;
 
     private final Optional<Kind> kind;
     private final int at;
+    private final Optional<Phase.Name> haltAfter;
     private int chunks;
     private int syncs;
+    private int trials;
     private boolean fired;
 
     FaultInjector(Optional<String> spec) {
         if (spec.isEmpty()) {
             kind = Optional.empty();
             at = 0;
+            haltAfter = Optional.empty();
             return;
         }
         String[] parts = spec.get().split("@");
-        if (parts.length != 2) throw new IllegalArgumentException("inject-fault must be KIND@N (throw, block, sync-io)");
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("inject-fault must be KIND@N (throw, block, sync-io, trial, trial-hang) or halt@PHASE");
+        }
         kind = Optional.of(Kind.valueOf(parts[0].trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
-        at = Integer.parseInt(parts[1].trim());
+        haltAfter = kind.get() == Kind.HALT ? Optional.of(Phase.Name.parse(parts[1].trim())) : Optional.empty();
+        at = kind.get() == Kind.HALT ? 0 : Integer.parseInt(parts[1].trim());
         Log.warn("fault injection armed: " + spec.get());
     }
 
@@ -52,5 +64,24 @@ final class FaultInjector {
         if (kind.orElse(null) != Kind.SYNC_IO || fired || ++syncs < at) return;
         fired = true;
         throw new IOException("injected fault: fsync of the data dir failed (EIO)");
+    }
+
+    void beforeTrial() throws InterruptedException {
+        Kind k = kind.orElse(null);
+        if (k != Kind.TRIAL && k != Kind.TRIAL_HANG || fired || ++trials < at) return;
+        fired = true;
+        if (k == Kind.TRIAL) {
+            throw new java.nio.file.ProviderNotFoundException("injected fault: the trial threw while preparing the release");
+        }
+        Log.warn("injected fault: the trial hangs");
+        new java.util.concurrent.CountDownLatch(1).await(); // until interrupted
+    }
+
+    void afterJournaled(Phase phase) {
+        if (fired || haltAfter.isEmpty() || haltAfter.get() != phase.name()) return;
+        fired = true;
+        Log.warn("injected fault: killed right after journaling " + phase.name().wire() + " ver=" + phase.ver());
+        System.out.flush();
+        Runtime.getRuntime().halt(KILLED);
     }
 }

@@ -48,6 +48,13 @@ final class StatusBuilder {
         return this;
     }
 
+    /** A release known by its ver alone when the state file no longer records it. */
+    StatusBuilder release(Release r, long ver) {
+        if (r != null) return release(r);
+        this.ver = ver;
+        return this;
+    }
+
     StatusBuilder release(ManifestCodec.Identity i) {
         fw = i.fw().orElse(null);
         ver = i.ver().orElse(null);

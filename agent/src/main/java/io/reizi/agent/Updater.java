@@ -1,5 +1,6 @@
 package io.reizi.agent;
 
+import io.reizi.ota.bank.Bank;
 import io.reizi.ota.bank.BankBackend;
 import io.reizi.ota.bank.DeviceState;
 import io.reizi.ota.bank.Release;
@@ -7,11 +8,7 @@ import io.reizi.ota.bank.Staging;
 import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.TrustedKeys;
-import io.reizi.ota.transfer.Transfer;
-import io.reizi.ota.wire.Chunk;
-import io.reizi.ota.wire.ChunkCodec;
 import io.reizi.ota.wire.ErrorCode;
-import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.OtaState;
@@ -20,16 +17,22 @@ import io.reizi.runtime.AppFailure;
 import io.reizi.runtime.AppRelease;
 import io.reizi.runtime.AppRuntime;
 import java.io.IOException;
-import java.util.Arrays;
-import java.util.List;
+import java.nio.file.Files;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.LongSupplier;
 
 /**
- * The device's update state machine: manifests in, chunks in, statuses out, banks switched.
- * Every entry point is synchronized; MQTT callbacks and the timer tick take turns. The transfer
- * bookkeeping is {@link Transfer}; this class does the I/O around it.
+ * The device's update as a phase machine ({@link Phase}): manifests and chunks in (MQTT threads), statuses
+ * out, banks switched. Each entry point takes the lock briefly and decides the transition for its event; a
+ * phase is journaled ({@link UpdateJournal}) before the step that depends on it. Chunk writes stay on the
+ * MQTT thread (they are the back-pressure); verify, switch and trial run on the update worker
+ * ({@link UpdateSteps}), which the MQTT threads never wait for. {@link Recovery} maps what a start finds to
+ * the phase it resumes at.
  */
-public final class Updater {
+public final class Updater implements UpdateSteps.Machine {
     /** Where statuses go (the MQTT link; a list in tests). */
     public interface StatusSink {
         void publish(Status status);
@@ -48,88 +51,112 @@ public final class Updater {
         void panic(String cause, Throwable error);
     }
 
-    /** A download in progress and its timers (nanoTime). */
-    private static final class Download {
-        final Manifest manifest;
-        final byte[] manifestPayload;
-        final String topic;
-        final Transfer transfer;
-        final Staging staging;
-        int unsynced;
-        long firstUnsyncedAt;
-        long lastActivityAt;
-        long sessionStartAt = -1;
-        long sessionBytes;
-        List<Transfer.Range> lastNeed = List.of();
-
-        Download(Manifest manifest, byte[] payload, String topic, Transfer transfer, Staging staging, long now) {
-            this.manifest = manifest;
-            this.manifestPayload = payload;
-            this.topic = topic;
-            this.transfer = transfer;
-            this.staging = staging;
-            this.lastActivityAt = now;
-        }
-    }
+    /** A manifest that arrived while the worker was busy: taken up once the update is idle again (latest wins). */
+    private record Deferred(String topic, byte[] payload) {}
 
     private final AgentConfig config;
     private final TrustedKeys trust;
     private final BankBackend banks;
     private final ReleasePolicy policy;
-    private final TrialProbe trialProbe;
     private final StateStore store;
+    private final UpdateJournal journal;
     private final StatusSink sink;
     private final AppRuntime runtime;
     private final Guard guard;
     private final FaultInjector faults;
+    private final UpdateSteps steps;
+    private final ExecutorService worker;
+    private final LongSupplier nanos;
     private volatile DeviceState state;
-    private Download download;
+    private volatile Phase phase = new Phase.Idle();
+    private final Downloader downloads;
+    private Deferred deferred;
     private volatile Status lastStatus;
-    /** Set while a bounded long step runs under the lock (verify, switch, trial): the timer cannot beat then. */
-    private volatile boolean longStep;
     private long lastStatusAt;
     private boolean trialPending;
+    /** Set at start when the active release's image is gone: reported failed, never healthy. */
+    private volatile String activeImageMissing;
 
     public Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, StatusSink sink,
             AppRuntime runtime, Guard guard) {
+        this(config, trust, banks, store, new FaultInjector(config.watchdog().injectFault()), sink, runtime, guard);
+    }
+
+    private Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, FaultInjector faults,
+            StatusSink sink, AppRuntime runtime, Guard guard) {
+        this(config, trust, banks, store, new UpdateJournal(store.file().resolveSibling("update.json"),
+                faults::afterJournaled), sink, runtime, guard,
+                Executors.newSingleThreadExecutor(Thread.ofPlatform().name("reizi-update").daemon().factory()),
+                System::nanoTime, faults, UpdateSteps.TRIAL_SLACK);
+    }
+
+    /** With the journal, the worker and the clock given (unit tests drive them). */
+    Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, UpdateJournal journal,
+            StatusSink sink, AppRuntime runtime, Guard guard, ExecutorService worker, LongSupplier nanos,
+            FaultInjector faults, Duration trialSlack) {
         this.config = config;
-        this.runtime = runtime;
-        this.guard = guard;
-        this.faults = new FaultInjector(config.watchdog().injectFault());
         this.trust = trust;
         this.banks = banks;
         this.policy = new ReleasePolicy(config, banks);
-        this.trialProbe = new TrialProbe(config, banks, runtime);
         this.store = store;
+        this.journal = journal;
         this.sink = sink;
+        this.runtime = runtime;
+        this.guard = guard;
+        this.faults = faults;
+        this.worker = worker;
+        this.nanos = nanos;
+        this.steps = new UpdateSteps(config, trust, banks, store, runtime, this, faults, trialSlack);
+        this.downloads = new Downloader(config, banks, guard, faults, nanos, new DownloadHost());
     }
 
-    /** Loads the state, repairs the bank pointer, handles a restart in trial, and resumes a download. */
+    /** Loads the state, finds where the update stands ({@link Recovery}) and resumes it. */
     public synchronized void start() throws IOException {
         state = store.load();
-        if (banks.pointedAt() != state.active()) {
-            if (state.trial() && banks.bootloaderDecides()) {
-                rollBack("the bootloader fell back to bank " + banks.pointedAt().wire()
-                        + ": ver " + state.activeVer() + " did not confirm its boot");
-            } else {
-                Log.warn("bank pointer disagrees with the state file; pointing it at bank " + state.active().wire());
-                banks.activate(state.active());
+        Bank pointed = banks.pointedAt();
+        if (pointed != state.active() && !(state.trial() && banks.bootloaderDecides())) {
+            Log.warn("bank pointer disagrees with the state file; pointing it at bank " + state.active().wire());
+            banks.activate(state.active());
+        }
+        Recovery.Evidence found = BankFiles.read(banks, state, pointed, steps);
+        Phase resume = Recovery.resumeAt(journal.entry().phase(), state, found);
+        Log.info("active bank " + state.active().wire() + " ver=" + state.activeVer()
+                + (state.trial() ? " (on trial)" : "") + "; update " + resume.name().wire()
+                + (resume.ver() != 0 ? " ver=" + resume.ver() : ""));
+        switch (resume) {
+            case Phase.Trial t -> countTrialRestart(t);
+            case Phase.Downloading d -> {
+                startActiveApp();
+                phase = d;
+                downloads.resume();
+            }
+            case Phase.Idle i -> {
+                startActiveApp();
+                enter(i);
+                if (lastStatus == null && activeImageMissing == null) publish(base(OtaState.IDLE).build());
+            }
+            default -> {
+                // A rollback starts the previous release itself; a commit's release passed its trial already.
+                if (resume instanceof Phase.Committing || !state.trial() && !(resume instanceof Phase.RollingBack)) {
+                    startActiveApp();
+                }
+                runOnWorker(resume);
             }
         }
-        Log.info("active bank " + state.active().wire() + " ver=" + state.activeVer()
-                + (state.trial() ? " (on trial)" : ""));
-        if (state.trial()) {
-            countTrialRestart();
-            return;
-        }
-        startActiveApp();
-        resumeLeftover();
-        if (download == null && lastStatus == null) publish(base(OtaState.IDLE).build()); // else a rollback says more
     }
 
-    /** Hosts the active release if it is a jar or exec (a committed one: trials resume in {@link #resumeTrial}). */
+    /** Hosts the active release if it is a jar or exec; an active release without its image is reported failed. */
     private void startActiveApp() {
-        Optional<AppRelease> app = appOf(state.active());
+        Optional<Release> active = state.activeRelease();
+        if (active.isPresent() && !Files.exists(banks.imagePath(state.active()))) {
+            activeImageMissing = "the image of the active release ver " + active.get().ver() + " is missing ("
+                    + banks.imagePath(state.active()) + "): it does not run; install a newer release";
+            Log.error(activeImageMissing);
+            publish(base(OtaState.FAILED).release(active.get()).error(ErrorCode.IMAGE_HASH_MISMATCH, activeImageMissing)
+                    .build());
+            return;
+        }
+        Optional<AppRelease> app = UpdateSteps.appIn(state, banks, state.active());
         if (app.isEmpty()) return;
         try {
             runtime.start(app.get(), Optional.empty());
@@ -138,24 +165,34 @@ public final class Updater {
         }
     }
 
-    /** The runtime's view of what a bank holds, when it is something the runtime runs. */
-    private Optional<AppRelease> appOf(io.reizi.ota.bank.Bank bank) {
-        Release r = state.banks().get(bank);
-        if (r == null || r.kind().equals(Kind.IMAGE.wire())) return Optional.empty();
-        AppRelease.AppKind kind = r.kind().equals(Kind.JAR.wire()) ? AppRelease.AppKind.JAR : AppRelease.AppKind.EXEC;
-        return Optional.of(new AppRelease(kind, r.ver(), Optional.ofNullable(r.entry()), banks.imagePath(bank),
-                banks.bankDir(bank)));
-    }
-
     public synchronized DeviceState deviceState() {
         return state;
+    }
+
+    @Override
+    public DeviceState state() {
+        return state;
+    }
+
+    @Override
+    public synchronized void state(DeviceState next) {
+        state = next;
+    }
+
+    @Override
+    public UpdateJournal journal() {
+        return journal;
+    }
+
+    /** The phase the update is in (for tests and the CLI). */
+    Phase phase() {
+        return phase;
     }
 
     /** The status to show while the agent recovers from a panic; lock-free, the panic may hold the lock. */
     public Status recoveringStatus(String detail) {
         Status last = lastStatus;
-        DeviceState s = state;
-        StatusBuilder b = new StatusBuilder(config.id(), OtaState.RECOVERING, s, guard).detail(detail);
+        StatusBuilder b = new StatusBuilder(config.id(), OtaState.RECOVERING, state, guard).detail(detail);
         if (last != null && last.ver() != null) {
             b.release(new ManifestCodec.Identity(Optional.ofNullable(last.fw()), Optional.of(last.ver()),
                     Optional.ofNullable(last.label())));
@@ -168,49 +205,39 @@ public final class Updater {
      * (the durable bitmap), which also asks again for everything not yet synced.
      */
     public synchronized void reloadFromDisk() throws IOException {
-        if (download != null) {
-            try {
-                download.staging.close();
-            } catch (IOException e) {
-                Log.warn("closing the staged image: " + e.getMessage());
-            }
-            download = null;
-        }
-        resumeLeftover();
-        if (download == null && lastStatus != null) publish(lastStatus.withTs(System.currentTimeMillis()));
+        downloads.close();
+        if (phase instanceof Phase.Downloading) downloads.resume();
+        if (!downloads.active() && lastStatus != null) publish(lastStatus.withTs(System.currentTimeMillis()));
     }
 
     /** Crash-loop escalation: stop retrying the update in progress, keep the active release. */
     public synchronized void abandonUpdate(String why) throws IOException {
-        Optional<Staging.Leftover> leftover = Staging.leftover(banks, state.inactive());
-        ManifestCodec.Identity release = leftover.map(l -> identify(l.cose()))
-                .orElse(new ManifestCodec.Identity(Optional.empty(), Optional.empty(), Optional.empty()));
-        if (download != null) {
-            download.staging.close();
-            download = null;
+        if (phase.onWorker()) {
+            Log.warn("crash loop during " + phase.name().wire() + ": the phase finishes (it ends in a status by itself)");
+            return;
         }
-        Staging.discard(banks, state.inactive());
+        Optional<byte[]> cose = Staging.downloadManifest(banks, state.inactive());
+        ManifestCodec.Identity release = cose.map(Updater::identify)
+                .orElse(new ManifestCodec.Identity(Optional.empty(), Optional.empty(), Optional.empty()));
+        downloads.cancel();
         if (release.ver().isPresent()) {
             state = state.refuse(release.ver().get());
             store.save(state);
         }
+        enter(new Phase.Idle());
         Log.error("update" + release.ver().map(v -> " of ver=" + v).orElse("") + " abandoned: " + why);
-        publish(base(OtaState.FAILED).release(release).error(null, why).build());
+        publish(base(OtaState.FAILED).release(release).error(ErrorCode.HEALTH_CHECK_FAILED, why).build());
     }
 
     /** After every (re)connect: say where we are; while downloading, that is the current need. */
     public synchronized void onConnected() {
-        if (download != null) publishNeed();
+        if (downloads.active()) downloads.publishNeed();
         else if (lastStatus != null) publish(lastStatus.withTs(System.currentTimeMillis()));
     }
 
     public synchronized void onManifest(String topic, byte[] payload) {
         if (payload.length == 0) {
-            if (download != null && download.topic.equals(topic)) {
-                Log.info("manifest on " + topic + " cleared: cancelling download of ver=" + download.manifest.ver());
-                abandonDownload();
-                publish(base(OtaState.IDLE).detail("manifest withdrawn by the publisher").build());
-            }
+            withdrawn(topic);
             return;
         }
         CoseSign1.Envelope envelope;
@@ -223,269 +250,96 @@ public final class Updater {
             refuse(identify(payload), r);
             return;
         }
-        if (download != null && Arrays.equals(envelope.payload(), download.manifestPayload)) {
-            Log.info("manifest ver=" + manifest.ver() + " again: answering with the current need");
-            publishNeed();
-            return;
-        }
-        Optional<Release> active = state.activeRelease();
-        if (active.isPresent() && active.get().ver() == manifest.ver() && active.get().hash().equals(manifest.hash())) {
-            if (state.trial()) {
-                Log.info("manifest ver=" + manifest.ver() + " is the release on trial");
-                publish(base(OtaState.TRIAL).release(manifest).build());
+        if (busy()) {
+            if (manifest.ver() == phase.ver()) {
+                Log.info("manifest ver=" + manifest.ver() + " again while " + phase.name().wire() + ": answering with where it is");
+                if (lastStatus != null) publish(lastStatus.withTs(System.currentTimeMillis()));
             } else {
-                Log.info("manifest ver=" + manifest.ver() + " is the active, committed release");
-                publish(base(OtaState.COMMITTED).release(manifest).build());
+                Log.info("manifest ver=" + manifest.ver() + " waits: ver=" + phase.ver() + " is " + phase.name().wire());
+                deferred = new Deferred(topic, payload);
             }
             return;
         }
+        if (downloads.isCurrent(envelope.payload())) {
+            Log.info("manifest ver=" + manifest.ver() + " again: answering with the current need");
+            downloads.publishNeed();
+            return;
+        }
+        if (downloads.isWaiting(envelope.payload())) {
+            Log.info("manifest ver=" + manifest.ver() + " again: taking the download up where it stopped");
+            downloads.resume();
+            return;
+        }
+        if (answeredFromHistory(manifest)) return;
         try {
             policy.check(manifest, state, System.currentTimeMillis() / 1000);
             accept(topic, payload, envelope.payload(), manifest);
         } catch (Refusal r) {
             refuse(identity(manifest), r);
         } catch (IOException e) {
-            failDownload(manifest, "cannot prepare bank " + state.inactive().wire() + ": " + e.getMessage());
+            StorageFailure f = StorageFailure.of(StorageFailure.Step.STORING, "cannot prepare bank "
+                    + state.inactive().wire() + " for ver " + manifest.ver(), e);
+            downloads.cancel();
+            enterQuietly(new Phase.Idle());
+            Log.error(f.detail());
+            publish(base(OtaState.FAILED).release(manifest).error(f.code(), f.detail()).build());
         }
+    }
+
+    /** The idempotent answers: the active release (committed or on trial), or a release rolled back here. */
+    private boolean answeredFromHistory(Manifest manifest) {
+        Optional<Release> active = state.activeRelease();
+        if (active.isPresent() && active.get().ver() == manifest.ver() && active.get().hash().equals(manifest.hash())) {
+            if (activeImageMissing != null) {
+                publish(base(OtaState.FAILED).release(manifest).error(ErrorCode.IMAGE_HASH_MISMATCH, activeImageMissing)
+                        .build());
+            } else if (state.trial()) {
+                Log.info("manifest ver=" + manifest.ver() + " is the release on trial");
+                publish(base(OtaState.TRIAL).release(manifest).build());
+            } else {
+                Log.info("manifest ver=" + manifest.ver() + " is the active, committed release");
+                publish(base(OtaState.COMMITTED).release(manifest).build());
+            }
+            return true;
+        }
+        Optional<UpdateJournal.Rollback> rolledBack = journal.entry().rollbackOf(manifest.ver())
+                .filter(r -> state.wasRolledBack(manifest.ver()) && manifest.hash().equals(r.hash()));
+        if (rolledBack.isPresent()) {
+            // The same release again (e.g. the retained manifest after a reconnect): its rollback's own words.
+            Log.info("manifest ver=" + manifest.ver() + " was rolled back here: answering with that rollback");
+            publish(base(OtaState.ROLLED_BACK).release(manifest).error(rolledBack.get().code(), rolledBack.get().detail())
+                    .build());
+            return true;
+        }
+        return false;
+    }
+
+    /** An empty retained manifest: the publisher withdrew it. A download of it (running or waiting) is cancelled. */
+    private void withdrawn(String topic) {
+        if (deferred != null && deferred.topic().equals(topic)) deferred = null;
+        Optional<Long> ver = downloads.fromTopic(topic);
+        if (ver.isEmpty()) return;
+        Log.info("manifest on " + topic + " cleared: cancelling download of ver=" + ver.get());
+        downloads.cancel();
+        enterQuietly(new Phase.Idle());
+        publish(base(OtaState.IDLE).detail("manifest withdrawn by the publisher").build());
     }
 
     public synchronized void onChunk(byte[] payload) {
-        if (download == null) return;
-        Chunk chunk;
-        try {
-            chunk = ChunkCodec.decode(payload);
-        } catch (Refusal r) {
-            Log.warn("chunk rejected: " + r.getMessage());
-            return;
-        }
-        Download d = download;
-        long now = System.nanoTime();
-        faults.beforeChunk();
-        switch (d.transfer.check(chunk)) {
-            case Transfer.Verdict.Accept a -> {
-                try {
-                    d.staging.write(a.offset(), a.data());
-                } catch (IOException e) {
-                    dataDirFailed("cannot write chunk " + a.seq(), e);
-                    return;
-                }
-                d.transfer.markReceived(a.seq());
-                if (d.unsynced++ == 0) d.firstUnsyncedAt = now;
-                if (d.sessionStartAt < 0) d.sessionStartAt = now;
-                d.sessionBytes += a.data().length;
-                d.lastActivityAt = now;
-                if (d.unsynced >= config.syncChunks()) sync(d);
-            }
-            case Transfer.Verdict.Duplicate dup -> d.lastActivityAt = now;
-            case Transfer.Verdict.OtherRelease other -> {
-                return;
-            }
-            case Transfer.Verdict.Reject r -> {
-                Log.warn("chunk rejected for ver=" + d.manifest.ver() + ": " + r.reason());
-                return;
-            }
-        }
-        if (d.transfer.complete()) {
-            finish(d);
-        } else if (chunk.seq() == d.manifest.count() - 1 || d.transfer.covers(d.lastNeed)) {
-            publishNeed();
-        }
+        downloads.onChunk(payload);
     }
 
-    /** The timer: batched fsync, stall re-requests, periodic progress. */
+    /** The timer: batched fsync, stall re-requests, periodic progress, a look for space when waiting for it. */
     public synchronized void tick() {
-        Download d = download;
-        if (d == null) return;
-        long now = System.nanoTime();
-        if (d.unsynced > 0 && now - d.firstUnsyncedAt >= config.syncInterval().toNanos()) sync(d);
-        if (download != d) return;
-        java.time.Duration stall = "good".equals(guard.net()) || guard.net() == null
-                ? config.stallInterval() : config.watchdog().stallIntervalDegraded();
-        if (now - d.lastActivityAt >= stall.toNanos()) {
-            Log.info("no chunk for " + stall.toMillis() + " ms; asking again");
-            guard.stalled();
-            publishNeed();
-        } else if (now - lastStatusAt >= config.statusInterval().toNanos()) {
-            publish(progress(d, OtaState.DOWNLOADING).build());
-        }
+        downloads.tick();
     }
 
     /** Makes received data durable and stops the hosted release before the process ends. */
-    public synchronized void shutdown() {
+    public void shutdown() {
+        worker.shutdownNow(); // a trial in progress stays on record: the next start counts it as a restart
         runtime.close();
-        if (download != null) {
-            sync(download);
-            try {
-                download.staging.close();
-            } catch (IOException e) {
-                Log.warn("closing staging: " + e.getMessage());
-            }
-        }
-    }
-
-    private void accept(String topic, byte[] cose, byte[] manifestPayload, Manifest m) throws IOException {
-        if (download != null) {
-            Log.info("abandoning download of ver=" + download.manifest.ver() + " for ver=" + m.ver());
-            download.staging.close();
-            download = null;
-        }
-        state = state.clearInactive();
-        store.save(state);
-        Staging staging = Staging.start(banks, state.inactive(), cose, m.count());
-        download = new Download(m, manifestPayload, topic, new Transfer(m, new java.util.BitSet()), staging,
-                System.nanoTime());
-        Log.info("manifest accepted: fw=" + m.fw() + " ver=" + m.ver() + " size=" + m.size() + " chunks="
-                + m.count() + "x" + m.chunk() + " into bank " + state.inactive().wire());
-        publishNeed();
-    }
-
-    private void resumeLeftover() throws IOException {
-        Optional<Staging.Leftover> leftover = Staging.leftover(banks, state.inactive());
-        if (leftover.isEmpty()) return;
-        try {
-            CoseSign1.Envelope env = CoseSign1.decode(leftover.get().cose());
-            trust.verify(env);
-            Manifest m = ManifestCodec.decode(env.payload());
-            Transfer t = new Transfer(m, leftover.get().durable());
-            download = new Download(m, env.payload(), config.manifestTopic(config.id()), t,
-                    Staging.resume(banks, state.inactive(), m.count()), System.nanoTime());
-            Log.info("resuming download of ver=" + m.ver() + ": " + t.receivedCount() + "/" + m.count()
-                    + " chunks already on disk");
-            publish(progress(download, OtaState.DOWNLOADING).need(Status.wire(t.need())).build());
-        } catch (Refusal r) {
-            Log.warn("dropping leftover download: " + r.getMessage());
-            Staging.discard(banks, state.inactive());
-        }
-    }
-
-    private void sync(Download d) {
-        try {
-            faults.beforeSync();
-            d.staging.sync(d.transfer.receivedSet());
-            d.unsynced = 0;
-        } catch (IOException e) {
-            dataDirFailed("cannot sync the staged image", e);
-        }
-    }
-
-    /**
-     * The data dir failed under the transfer: a panic. The download is set aside, not discarded: recovery
-     * takes it up again from what is on disk.
-     */
-    private void dataDirFailed(String what, IOException e) {
-        try {
-            download.staging.close();
-        } catch (IOException ignored) {
-            // already failing
-        }
-        download = null;
-        guard.panic(what + ": " + e.getMessage(), e);
-    }
-
-    public boolean inLongStep() {
-        return longStep;
-    }
-
-    private void finish(Download d) {
-        longStep = true;
-        try {
-            verifyAndSwitch(d);
-        } finally {
-            longStep = false;
-        }
-    }
-
-    private void verifyAndSwitch(Download d) {
-        sync(d);
-        if (download != d) return;
-        Manifest m = d.manifest;
-        Log.info("all " + m.count() + " chunks of ver=" + m.ver() + " received; verifying");
-        publish(progress(d, OtaState.VERIFYING).build());
-        download = null;
-        try {
-            String actual = d.staging.hash(m.size());
-            if (!actual.equals(m.hash())) {
-                d.staging.close();
-                Staging.discard(banks, state.inactive());
-                refuse(identity(m), new Refusal(ErrorCode.IMAGE_HASH_MISMATCH,
-                        "image is " + actual + ", the manifest says " + m.hash()));
-                return;
-            }
-            d.staging.promote();
-        } catch (IOException e) {
-            failDownload(m, "cannot verify the staged image: " + e.getMessage());
-            return;
-        }
-        publish(base(OtaState.STAGED).release(m).build());
-        switchTo(Release.of(m));
-    }
-
-    private void switchTo(Release release) {
-        DeviceState before = state;
-        publish(base(OtaState.SWITCHING).release(release).build());
-        try {
-            DeviceState after = before.switchTo(release);
-            store.save(after);
-            state = after;
-            banks.activate(after.active());
-        } catch (IOException e) {
-            Log.error("switch to bank " + before.inactive().wire() + " failed: " + e.getMessage());
-            try {
-                store.save(before);
-                banks.activate(before.active());
-            } catch (IOException again) {
-                Log.error("restoring bank " + before.active().wire() + " failed too: " + again.getMessage());
-            }
-            state = before;
-            publish(base(OtaState.FAILED).release(release).error(ErrorCode.SWITCH_FAILED, e.getMessage()).build());
-            return;
-        }
-        if (banks.bootloaderDecides()) {
-            requestReboot(release);
-            return;
-        }
-        Log.info("switched to bank " + state.active().wire() + " ver=" + release.ver() + "; trial starts");
-        runTrial(false);
-    }
-
-    /**
-     * A bootloader backend boots the new slot only after a reboot; its trial runs when the agent starts on
-     * the new system (that start counts as the first trial restart). Without a reboot command, the operator reboots.
-     */
-    private void requestReboot(Release release) {
-        String detail = "bank " + state.active().wire() + " is primary; reboot to boot ver " + release.ver();
-        if (config.rebootCmd().isEmpty()) {
-            Log.warn(detail + " (no reboot-cmd configured)");
-            publish(base(OtaState.TRIAL).release(release).detail(detail).build());
-            return;
-        }
-        Log.info(detail + ": running " + config.rebootCmd().get());
-        publish(base(OtaState.TRIAL).release(release).detail(detail).build());
-        try {
-            Process p = new ProcessBuilder("/bin/sh", "-c", config.rebootCmd().get()).inheritIO()
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            // A reboot command schedules the reboot and returns; one that does not is left running.
-            if (p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) Log.info("reboot command exited " + p.exitValue());
-        } catch (IOException e) {
-            Log.error("reboot command failed to start: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** A restart during a trial counts, like a bootloader's boot counter; past the limit, roll back now. */
-    private void countTrialRestart() throws IOException {
-        state = state.countTrialRestart();
-        store.save(state);
-        Release release = state.activeRelease().orElseThrow();
-        if (state.trialRestarts() > config.maxTrialRestarts()) {
-            rollBack("restarted " + state.trialRestarts() + " times during the trial of ver=" + release.ver()
-                    + " (limit " + config.maxTrialRestarts() + ")");
-        } else {
-            Log.info("restarted during the trial of ver=" + release.ver() + " (" + state.trialRestarts() + " of "
-                    + config.maxTrialRestarts() + " allowed); the trial runs again once connected");
-            trialPending = true;
-            publish(base(OtaState.TRIAL).release(release).build());
+        synchronized (this) {
+            downloads.shutdown();
         }
     }
 
@@ -493,69 +347,144 @@ public final class Updater {
         return trialPending;
     }
 
-    /** Runs the trial that a restart interrupted (called once connected, so its outcome is reported). */
+    /** Runs the trial that a restart interrupted (called once connected, so its outcome is reported); returns at once. */
     public synchronized void resumeTrial() {
         if (!trialPending) return;
         trialPending = false;
-        longStep = true;
-        try {
-            runTrial(true);
-        } finally {
-            longStep = false;
-        }
+        runOnWorker(new Phase.Trial(state.activeVer(), Phase.TrialStart.RESTARTED));
     }
 
-    /** The trial of the active release ({@link TrialProbe}), then its commit or its rollback. */
-    private void runTrial(boolean afterRestart) {
+    /** A restart during a trial counts, like a bootloader's boot counter; past the limit, roll back now. */
+    private void countTrialRestart(Phase.Trial t) throws IOException {
+        state = state.countTrialRestart();
+        store.save(state);
         Release release = state.activeRelease().orElseThrow();
-        TrialProbe.Outcome outcome = trialProbe.run(release, state.active(), appOf(state.active()), afterRestart,
-                swapMs -> publish(base(OtaState.TRIAL).release(release).swapMs(swapMs).build()));
-        if (outcome.failure().isPresent()) {
-            rollBack(outcome.failure().get());
-            return;
+        if (state.trialRestarts() > config.maxTrialRestarts()) {
+            runOnWorker(new Phase.RollingBack(t.ver(), ErrorCode.HEALTH_CHECK_FAILED, "restarted " + state.trialRestarts()
+                    + " times during the trial of ver=" + release.ver() + " (limit " + config.maxTrialRestarts() + ")"));
+        } else {
+            Log.info("restarted during the trial of ver=" + release.ver() + " (" + state.trialRestarts() + " of "
+                    + config.maxTrialRestarts() + " allowed); the trial runs again once connected");
+            enter(t);
+            trialPending = true;
+            publish(base(OtaState.TRIAL).release(release).build());
         }
-        try {
-            runtime.commit();
-            banks.markGood(state.active());
-            state = state.commit();
-            store.save(state);
-        } catch (IOException e) {
-            Log.error("cannot record the commit of ver=" + release.ver() + ": " + e.getMessage());
-            return;
-        }
-        Log.info("committed ver=" + release.ver() + " in bank " + state.active().wire());
-        publish(base(OtaState.COMMITTED).release(release).swapMs(outcome.swapMs()).build());
     }
 
-    private void rollBack(String why) {
-        Release failed = state.activeRelease().orElseThrow();
-        DeviceState after = state.rollBack();
+    private void accept(String topic, byte[] cose, byte[] manifestPayload, Manifest m) throws IOException {
+        downloads.close();
+        enter(new Phase.Downloading(m.ver()));
+        state = state.clearInactive();
+        store.save(state);
+        downloads.start(topic, cose, manifestPayload, m);
+    }
+
+    /** True while the worker owns the update (verify to rollback, or a trial waiting for a restart or reboot). */
+    private boolean busy() {
+        return !(phase instanceof Phase.Idle) && !(phase instanceof Phase.Downloading) || trialPending;
+    }
+
+    /** Journals {@code first} and runs the worker phases from it; returns at once. */
+    private void runOnWorker(Phase first) {
         try {
-            banks.markBad(state.active());
-            store.save(after);
-            banks.activate(after.active());
+            enter(first);
         } catch (IOException e) {
-            Log.error("rollback to bank " + after.active().wire() + " failed: " + e.getMessage());
+            if (!(first instanceof Phase.RollingBack)) {
+                reportJournalFailure(first, e);
+                return;
+            }
+            phase = first; // a rollback goes on even when it cannot be journaled
+            Log.warn("cannot journal the rollback: " + e.getMessage());
         }
-        state = after;
+        worker.execute(() -> drive(first));
+    }
+
+    /** The worker: step after step until a phase that waits for something else; each phase journaled first. */
+    private void drive(Phase first) {
+        Phase p = first;
+        while (p.onWorker() && !Thread.currentThread().isInterrupted()) {
+            Phase next;
+            try {
+                next = steps.step(p);
+            } catch (RuntimeException | Error t) {
+                if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) throw vme;
+                next = steps.afterThrow(p, t);
+            }
+            if (Thread.currentThread().isInterrupted()) return; // stopping: the journal keeps the phase
+            try {
+                // The fsync happens outside the lock: the MQTT threads never wait for the worker's disk.
+                if (!next.equals(journal.entry().phase())) journal.enter(next);
+                setPhase(next);
+            } catch (IOException e) {
+                if (next instanceof Phase.RollingBack) {
+                    Log.warn("cannot journal the rollback: " + e.getMessage());
+                    setPhase(next);
+                } else {
+                    reportJournalFailure(next, e);
+                    next = new Phase.Idle();
+                }
+            }
+            if (next instanceof Phase.Trial t && t.start() == Phase.TrialStart.AFTER_REBOOT) steps.requestReboot();
+            p = next;
+        }
+        takeUpDeferred();
+    }
+
+    private synchronized void reportJournalFailure(Phase next, IOException e) {
+        StorageFailure.Step step = switch (next) {
+            case Phase.Verifying v -> StorageFailure.Step.VERIFYING;
+            case Phase.Staged s -> StorageFailure.Step.VERIFYING;
+            case Phase.Downloading d -> StorageFailure.Step.STORING;
+            default -> StorageFailure.Step.SWITCHING;
+        };
+        StorageFailure f = StorageFailure.of(step, "cannot record the " + next.name().wire() + " phase of ver "
+                + next.ver(), e);
+        Log.error(f.detail());
+        phase = new Phase.Idle();
+        publish(base(OtaState.FAILED).release(state.activeRelease().filter(r -> r.ver() == next.ver()).orElse(null),
+                next.ver()).error(f.code(), f.detail()).build());
+    }
+
+    /** A manifest that came while the worker was busy, now that it is idle. */
+    private synchronized void takeUpDeferred() {
+        if (!(phase instanceof Phase.Idle) || deferred == null) return;
+        Deferred d = deferred;
+        deferred = null;
+        onManifest(d.topic(), d.payload());
+    }
+
+    private synchronized void setPhase(Phase next) {
+        phase = next;
+    }
+
+    /** Journals {@code next} before anything that depends on it happens. */
+    private synchronized void enter(Phase next) throws IOException {
+        if (!next.equals(journal.entry().phase())) journal.enter(next);
+        phase = next;
+    }
+
+    private void enterQuietly(Phase next) {
         try {
-            runtime.rollBackTo(appOf(state.active()));
-        } catch (AppFailure e) {
-            Log.error("the previous release does not start again: " + e.getMessage());
+            enter(next);
+        } catch (IOException e) {
+            Log.warn("cannot journal the " + next.name().wire() + " phase: " + e.getMessage());
+            phase = next;
         }
-        Log.warn("rolled back ver=" + failed.ver() + " to bank " + state.active().wire() + ": " + why);
-        publish(base(OtaState.ROLLED_BACK).release(failed).error(ErrorCode.HEALTH_CHECK_FAILED, why).build());
     }
 
     private void refuse(ManifestCodec.Identity release, Refusal r) {
         Log.warn("manifest" + release.ver().map(v -> " ver=" + v).orElse("") + " refused: " + r.code().wire()
                 + ": " + r.getMessage());
         publish(base(OtaState.FAILED).release(release).error(r.code(), r.getMessage()).build());
-        if (download != null) publishNeed();
+        downloads.publishNeed();
     }
 
     private static ManifestCodec.Identity identity(Manifest m) {
         return new ManifestCodec.Identity(Optional.of(m.fw()), Optional.of(m.ver()), m.label());
+    }
+
+    private static ManifestCodec.Identity noRelease() {
+        return new ManifestCodec.Identity(Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** Names the release of a manifest that failed before it could be trusted (best effort). */
@@ -563,57 +492,71 @@ public final class Updater {
         try {
             return ManifestCodec.identify(CoseSign1.decode(cose).payload());
         } catch (Refusal notCose) {
-            return new ManifestCodec.Identity(Optional.empty(), Optional.empty(), Optional.empty());
+            return noRelease();
         }
     }
 
-    private void failDownload(Manifest m, String detail) {
-        Log.error("download of ver=" + m.ver() + " failed: " + detail);
-        abandonDownload();
-        publish(base(OtaState.FAILED).release(m).detail(detail).build());
-    }
-
-    private void abandonDownload() {
-        if (download == null) return;
-        try {
-            download.staging.close();
-            Staging.discard(banks, state.inactive());
-        } catch (IOException e) {
-            Log.warn("cleaning the abandoned download: " + e.getMessage());
-        }
-        download = null;
-    }
-
-    private void publishNeed() {
-        Download d = download;
-        List<Transfer.Range> need = d.transfer.need();
-        d.lastNeed = need;
-        d.lastActivityAt = System.nanoTime();
-        publish(progress(d, OtaState.DOWNLOADING).need(Status.wire(need)).build());
-    }
-
-    private void publish(Status s) {
+    @Override
+    public synchronized void publish(Status s) {
         if (lastStatus == null || !lastStatus.state().equals(s.state())) {
             Log.info("status " + s.state() + (s.ver() != null ? " ver=" + s.ver() : "")
                     + (s.error() != null ? " error=" + s.error() : ""));
         }
         lastStatus = s;
-        lastStatusAt = System.nanoTime();
+        lastStatusAt = nanos.getAsLong();
         sink.publish(s);
+    }
+
+    @Override
+    public StatusBuilder status(OtaState s) {
+        return base(s);
     }
 
     private StatusBuilder base(OtaState s) {
         return new StatusBuilder(config.id(), s, state, guard);
     }
 
-    private StatusBuilder progress(Download d, OtaState s) {
-        Transfer t = d.transfer;
-        long rate = 0;
-        if (d.sessionStartAt >= 0) {
-            long elapsed = System.nanoTime() - d.sessionStartAt;
-            if (elapsed > 0) rate = d.sessionBytes * 1_000_000_000L / elapsed;
+
+    /** The machine as the download sees it. */
+    private final class DownloadHost implements Downloader.Host {
+        @Override
+        public DeviceState state() {
+            return state;
         }
-        return base(s).release(d.manifest).progress(t.receivedCount(), d.manifest.count(), t.receivedBytes(),
-                (double) t.receivedCount() / d.manifest.count(), rate);
+
+        @Override
+        public StatusBuilder status(OtaState s) {
+            return base(s);
+        }
+
+        @Override
+        public void publish(Status s) {
+            Updater.this.publish(s);
+        }
+
+        @Override
+        public long lastStatusAt() {
+            return lastStatusAt;
+        }
+
+        @Override
+        public void downloading(long ver) {
+            phase = new Phase.Downloading(ver);
+        }
+
+        @Override
+        public void nothingLeft() {
+            enterQuietly(new Phase.Idle());
+        }
+
+        @Override
+        public void downloaded(long ver) {
+            runOnWorker(new Phase.Verifying(ver));
+        }
+
+        @Override
+        public Manifest trusted(byte[] cose) throws Refusal {
+            return steps.trusted(cose);
+        }
     }
 }

@@ -30,20 +30,14 @@ public final class Staging implements Closeable {
     /** What a previous run left behind: the signed manifest and the chunks known to be on disk. */
     public record Leftover(byte[] cose, BitSet durable) {}
 
-    private final Path meta;
-    private final Path staging;
-    private final Path image;
     private final int count;
     private final FileChannel data;
     private final FileChannel bitmap;
 
     private Staging(BankBackend banks, Bank bank, int count) throws IOException {
-        this.meta = banks.bankDir(bank);
-        this.staging = banks.stagingPath(bank);
-        this.image = banks.imagePath(bank);
         this.count = count;
-        this.data = FileChannel.open(staging, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.bitmap = FileChannel.open(meta.resolve(BITMAP), StandardOpenOption.CREATE, StandardOpenOption.READ,
+        this.data = FileChannel.open(banks.stagingPath(bank), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.bitmap = FileChannel.open(banks.bankDir(bank).resolve(BITMAP), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
     }
 
@@ -100,11 +94,6 @@ public final class Staging implements Closeable {
         bitmap.force(false);
     }
 
-    /** SHA-256 of the first {@code size} staged bytes, read back from disk in small blocks. */
-    public String hash(long size) throws IOException {
-        return Sha256.text(digest(data, size));
-    }
-
     /** SHA-256 of the first {@code size} bytes of a file or partition. */
     public static String hashOf(Path file, long size) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -129,13 +118,41 @@ public final class Staging implements Closeable {
         return digest.digest();
     }
 
-    /** Turns the verified download into the bank's image and signed manifest. */
-    public void promote() throws IOException {
-        close();
-        if (!staging.equals(image)) Files.move(staging, image, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(meta.resolve(MANIFEST), meta.resolve(SIGNED_MANIFEST), StandardCopyOption.ATOMIC_MOVE);
+    /**
+     * Turns the verified download in {@code bank} into the bank's image and signed manifest. Idempotent: a run
+     * that a power cut interrupted between the renames is finished by running it again.
+     */
+    public static void promote(BankBackend banks, Bank bank) throws IOException {
+        Path meta = banks.bankDir(bank);
+        Path staging = banks.stagingPath(bank);
+        if (!staging.equals(banks.imagePath(bank)) && Files.exists(staging)) {
+            Files.move(staging, banks.imagePath(bank), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (Files.exists(meta.resolve(MANIFEST))) {
+            Files.move(meta.resolve(MANIFEST), meta.resolve(SIGNED_MANIFEST), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        }
         Files.deleteIfExists(meta.resolve(BITMAP));
         Durable.syncDir(meta);
+    }
+
+    /** The signed manifest of a download into {@code bank} ({@code download.cose}), whatever its files' state. */
+    public static Optional<byte[]> downloadManifest(BankBackend banks, Bank bank) throws IOException {
+        Path cose = banks.bankDir(bank).resolve(MANIFEST);
+        return Files.exists(cose) ? Optional.of(Files.readAllBytes(cose)) : Optional.empty();
+    }
+
+    /** The signed manifest of the image the bank holds ({@code manifest.cose}), when both are there. */
+    public static Optional<byte[]> installedManifest(BankBackend banks, Bank bank) throws IOException {
+        Path cose = banks.bankDir(bank).resolve(SIGNED_MANIFEST);
+        if (!Files.exists(cose) || !Files.exists(banks.imagePath(bank))) return Optional.empty();
+        return Optional.of(Files.readAllBytes(cose));
+    }
+
+    /** The file to hash for a download into {@code bank}: the staging file, or the image it was renamed to. */
+    public static Path stagedData(BankBackend banks, Bank bank) {
+        Path staging = banks.stagingPath(bank);
+        return Files.exists(staging) ? staging : banks.imagePath(bank);
     }
 
     /** Removes a download's files (a partition itself stays, with whatever was written to it). */

@@ -1,0 +1,63 @@
+package io.reizi.agent;
+
+import io.reizi.ota.bank.Staging;
+import io.reizi.ota.transfer.Transfer;
+import io.reizi.ota.wire.Manifest;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A download in progress: its transfer bookkeeping, its open staging files and its timers (nanoTime of the
+ * injected clock). Written to on the MQTT thread only; the {@link Updater} lock guards it.
+ */
+final class DownloadSession {
+    final Manifest manifest;
+    final byte[] manifestPayload;
+    final String topic;
+    final Transfer transfer;
+    private final Staging staging;
+    private int unsynced;
+    private long firstUnsyncedAt;
+    long lastActivityAt;
+    private long sessionStartAt = -1;
+    private long sessionBytes;
+    List<Transfer.Range> lastNeed = List.of();
+
+    DownloadSession(Manifest manifest, byte[] payload, String topic, Transfer transfer, Staging staging, long now) {
+        this.manifest = manifest;
+        this.manifestPayload = payload;
+        this.topic = topic;
+        this.transfer = transfer;
+        this.staging = staging;
+        this.lastActivityAt = now;
+    }
+
+    /** Writes an accepted chunk; not durable until {@link #sync}. */
+    void write(int seq, long offset, byte[] data, long now) throws IOException {
+        staging.write(offset, data);
+        transfer.markReceived(seq);
+        if (unsynced++ == 0) firstUnsyncedAt = now;
+        if (sessionStartAt < 0) sessionStartAt = now;
+        sessionBytes += data.length;
+        lastActivityAt = now;
+    }
+
+    boolean syncDue(int chunks, long intervalNanos, long now) {
+        return unsynced >= chunks || (unsynced > 0 && now - firstUnsyncedAt >= intervalNanos);
+    }
+
+    /** Data first, then the bitmap that records it. */
+    void sync() throws IOException {
+        staging.sync(transfer.receivedSet());
+        unsynced = 0;
+    }
+
+    void close() throws IOException {
+        staging.close();
+    }
+
+    long rateBps(long now) {
+        if (sessionStartAt < 0 || now <= sessionStartAt) return 0;
+        return sessionBytes * 1_000_000_000L / (now - sessionStartAt);
+    }
+}

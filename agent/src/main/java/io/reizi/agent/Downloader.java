@@ -1,0 +1,320 @@
+package io.reizi.agent;
+
+import io.reizi.ota.bank.BankBackend;
+import io.reizi.ota.bank.DeviceState;
+import io.reizi.ota.bank.Staging;
+import io.reizi.ota.crypto.CoseSign1;
+import io.reizi.ota.transfer.Transfer;
+import io.reizi.ota.wire.Chunk;
+import io.reizi.ota.wire.ChunkCodec;
+import io.reizi.ota.wire.Manifest;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Refusal;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * The downloading phase, on the MQTT thread: chunk writes (the back-pressure), batched syncs, re-requests,
+ * progress, and a download the storage refused that waits for space. Called under the {@link Updater}'s lock.
+ */
+final class Downloader {
+    /** What the download needs from the machine around it. */
+    interface Host {
+        DeviceState state();
+
+        StatusBuilder status(OtaState state);
+
+        void publish(Status status);
+
+        /** When the latest status went out (nanoTime of the injected clock). */
+        long lastStatusAt();
+
+        /** The download of {@code ver} is (again) the update in progress, as journaled already. */
+        void downloading(long ver);
+
+        /** No download is left to take up. */
+        void nothingLeft();
+
+        /** Every chunk is durable: the worker takes over. */
+        void downloaded(long ver);
+
+        Manifest trusted(byte[] cose) throws Refusal;
+    }
+
+    /** A download the storage refused (full, read-only): its chunks stay on disk until it is taken up again. */
+    private record Waiting(Manifest manifest, byte[] payload, String topic) {}
+
+    /** How often a download that ran out of space looks for space again. */
+    static final Duration SPACE_RECHECK = Duration.ofSeconds(5);
+    private final AgentConfig config;
+    private final BankBackend banks;
+    private final Updater.Guard guard;
+    private final FaultInjector faults;
+    private final LongSupplier nanos;
+    private final Host host;
+    private DownloadSession session;
+    private Waiting waiting;
+    private long spaceCheckedAt;
+
+    Downloader(AgentConfig config, BankBackend banks, Updater.Guard guard, FaultInjector faults, LongSupplier nanos,
+            Host host) {
+        this.config = config;
+        this.banks = banks;
+        this.guard = guard;
+        this.faults = faults;
+        this.nanos = nanos;
+        this.host = host;
+    }
+
+    boolean active() {
+        return session != null;
+    }
+
+    /** The signed manifest's payload is the one being downloaded. */
+    boolean isCurrent(byte[] manifestPayload) {
+        return session != null && Arrays.equals(manifestPayload, session.manifestPayload);
+    }
+
+    boolean isWaiting(byte[] manifestPayload) {
+        return waiting != null && Arrays.equals(manifestPayload, waiting.payload());
+    }
+
+    /** The ver downloading or waiting for space from {@code topic}, if any. */
+    Optional<Long> fromTopic(String topic) {
+        if (session != null && session.topic.equals(topic)) return Optional.of(session.manifest.ver());
+        if (waiting != null && waiting.topic().equals(topic)) return Optional.of(waiting.manifest().ver());
+        return Optional.empty();
+    }
+
+    /** A new download into the inactive bank (the phase is journaled and the bank cleared in the state already). */
+    void start(String topic, byte[] cose, byte[] manifestPayload, Manifest m) throws IOException {
+        close();
+        waiting = null;
+        Staging staging = Staging.start(banks, host.state().inactive(), cose, m.count());
+        session = new DownloadSession(m, manifestPayload, topic, new Transfer(m, new BitSet()), staging, nanos.getAsLong());
+        Log.info("manifest accepted: fw=" + m.fw() + " ver=" + m.ver() + " size=" + m.size() + " chunks="
+                + m.count() + "x" + m.chunk() + " into bank " + host.state().inactive().wire());
+        publishNeed(session, session.transfer.need());
+    }
+
+    /** Takes up the download recorded in the inactive bank from its durable bitmap. */
+    void resume() {
+        try {
+            Optional<Staging.Leftover> leftover = Staging.leftover(banks, host.state().inactive());
+            if (leftover.isEmpty()) {
+                waiting = null;
+                host.nothingLeft();
+                return;
+            }
+            Manifest m = host.trusted(leftover.get().cose());
+            Transfer t = new Transfer(m, leftover.get().durable());
+            DownloadSession d = new DownloadSession(m, CoseSign1.decode(leftover.get().cose()).payload(),
+                    config.manifestTopic(config.id()), t, Staging.resume(banks, host.state().inactive(), m.count()),
+                    nanos.getAsLong());
+            session = d;
+            waiting = null; // taken up: a refusal from here on waits anew
+            host.downloading(m.ver());
+            Log.info("resuming download of ver=" + m.ver() + ": " + t.receivedCount() + "/" + m.count()
+                    + " chunks already on disk");
+            if (t.complete()) {
+                finish(d);
+                return;
+            }
+            publishNeed(d, t.need());
+        } catch (Refusal r) {
+            Log.warn("dropping leftover download: " + r.getMessage());
+            waiting = null;
+            discardFiles();
+            host.nothingLeft();
+        } catch (IOException e) {
+            StorageFailure f = StorageFailure.of(StorageFailure.Step.STORING, "cannot reopen the download in bank "
+                    + host.state().inactive().wire(), e);
+            Log.error(f.detail());
+            host.publish(host.status(OtaState.FAILED).error(f.code(), f.detail()).build());
+        }
+    }
+
+    void onChunk(byte[] payload) {
+        DownloadSession d = session;
+        if (d == null) return;
+        Chunk chunk;
+        try {
+            chunk = ChunkCodec.decode(payload);
+        } catch (Refusal r) {
+            Log.warn("chunk rejected: " + r.getMessage());
+            return;
+        }
+        long now = nanos.getAsLong();
+        faults.beforeChunk();
+        switch (d.transfer.check(chunk)) {
+            case Transfer.Verdict.Accept a -> {
+                try {
+                    d.write(a.seq(), a.offset(), a.data(), now);
+                } catch (IOException e) {
+                    storageFailed(d, "cannot write chunk " + a.seq() + " to bank " + host.state().inactive().wire(), e);
+                    return;
+                }
+                if (d.syncDue(config.syncChunks(), config.syncInterval().toNanos(), now) && !sync(d)) return;
+            }
+            case Transfer.Verdict.Duplicate dup -> d.lastActivityAt = now;
+            case Transfer.Verdict.OtherRelease other -> {
+                return;
+            }
+            case Transfer.Verdict.Reject r -> {
+                Log.warn("chunk rejected for ver=" + d.manifest.ver() + ": " + r.reason());
+                return;
+            }
+        }
+        if (d.transfer.complete()) {
+            finish(d);
+        } else if (chunk.seq() == d.manifest.count() - 1 || d.transfer.covers(d.lastNeed)) {
+            publishNeed(d, reRequest(d, now));
+        }
+    }
+
+    /** The timer: batched fsync, stall re-requests, periodic progress, and a look for space when waiting for it. */
+    void tick() {
+        long now = nanos.getAsLong();
+        if (waiting != null && now - spaceCheckedAt >= SPACE_RECHECK.toNanos()) {
+            spaceCheckedAt = now;
+            if (spaceFor(waiting.manifest())) {
+                Log.info("space in bank " + host.state().inactive().wire() + " again: taking the download up where it stopped");
+                resume();
+            }
+            return;
+        }
+        DownloadSession d = session;
+        if (d == null) return;
+        if (d.syncDue(Integer.MAX_VALUE, config.syncInterval().toNanos(), now) && !sync(d)) return;
+        Duration stall = "good".equals(guard.net()) || guard.net() == null
+                ? config.stallInterval() : config.watchdog().stallIntervalDegraded();
+        if (now - d.lastActivityAt >= stall.toNanos()) {
+            Log.info("no chunk for " + stall.toMillis() + " ms; asking again");
+            guard.stalled();
+            publishNeed(d, reRequest(d, now));
+        } else if (now - host.lastStatusAt() >= config.statusInterval().toNanos()) {
+            host.publish(progress(d, OtaState.DOWNLOADING).build());
+        }
+    }
+
+    /**
+     * The one place that decides what a re-request (after a stall, or after the last seq) asks for. Today:
+     * everything missing. The pacer (ask only for what is overdue) plugs in here.
+     */
+    private List<Transfer.Range> reRequest(DownloadSession d, long now) {
+        return d.transfer.need();
+    }
+
+    /** The current need again (a reconnect, the same manifest again, a refusal of another manifest). */
+    void publishNeed() {
+        if (session != null) publishNeed(session, session.transfer.need());
+    }
+
+    private void publishNeed(DownloadSession d, List<Transfer.Range> need) {
+        d.lastNeed = need;
+        d.lastActivityAt = nanos.getAsLong();
+        host.publish(progress(d, OtaState.DOWNLOADING).need(Status.wire(need)).build());
+    }
+
+    /** False when the sync failed (the download is then set aside). */
+    private boolean sync(DownloadSession d) {
+        try {
+            faults.beforeSync();
+            d.sync();
+            return true;
+        } catch (IOException e) {
+            storageFailed(d, "cannot sync the staged image in bank " + host.state().inactive().wire(), e);
+            return false;
+        }
+    }
+
+    /**
+     * The storage failed under the download. Refused (full, read-only): {@code failed}/{@code no_space} now, the
+     * chunks on disk kept, and the download taken up again when space returns or the manifest comes again.
+     * Any other fault: a panic; recovery takes the download up again from what is on disk.
+     */
+    private void storageFailed(DownloadSession d, String what, IOException e) {
+        StorageFailure f = StorageFailure.of(StorageFailure.Step.STORING, what, e);
+        if (f.kind() == StorageFailure.Kind.REFUSED) {
+            try {
+                d.sync(); // what was written before the refusal is kept (the bitmap file has its size already)
+            } catch (IOException again) {
+                Log.warn("cannot sync the chunks written so far: " + again.getMessage());
+            }
+        }
+        close();
+        if (f.kind() == StorageFailure.Kind.FAULT) {
+            guard.panic(f.detail(), e);
+            return;
+        }
+        waiting = new Waiting(d.manifest, d.manifestPayload, d.topic);
+        spaceCheckedAt = nanos.getAsLong();
+        Log.error(f.detail() + "; " + d.transfer.receivedCount() + " chunks kept, waiting for space");
+        host.publish(progress(d, OtaState.FAILED).error(f.code(), f.detail() + "; the chunks on disk are kept and the"
+                + " download goes on when space returns or the manifest is sent again").build());
+    }
+
+    /** Room for what is still missing, on a file system that takes writes. */
+    private boolean spaceFor(Manifest m) {
+        try {
+            FileStore store = Files.getFileStore(banks.bankDir(host.state().inactive()));
+            long missing = m.size() - Staging.leftover(banks, host.state().inactive())
+                    .map(l -> (long) l.durable().cardinality() * m.chunk()).orElse(0L);
+            return !store.isReadOnly() && store.getUsableSpace() > Math.max(0, missing);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Every chunk is on disk: make it durable and hand it to the worker. */
+    private void finish(DownloadSession d) {
+        if (!sync(d)) return;
+        close();
+        host.downloaded(d.manifest.ver());
+    }
+
+    /** Gives the download up and deletes its files (a withdrawn manifest, a crash loop). */
+    void cancel() {
+        close();
+        waiting = null;
+        discardFiles();
+    }
+
+    /** Makes what was received durable and closes the files (the process is ending). */
+    void shutdown() {
+        if (session != null) sync(session);
+        close();
+    }
+
+    /** Forgets the open files (after a panic); {@link #resume} takes the download up from disk. */
+    void close() {
+        if (session == null) return;
+        try {
+            session.close();
+        } catch (IOException e) {
+            Log.warn("closing the staged image: " + e.getMessage());
+        }
+        session = null;
+    }
+
+    private void discardFiles() {
+        try {
+            Staging.discard(banks, host.state().inactive());
+        } catch (IOException e) {
+            Log.warn("cleaning the download in bank " + host.state().inactive().wire() + ": " + e.getMessage());
+        }
+    }
+
+    private StatusBuilder progress(DownloadSession d, OtaState s) {
+        Transfer t = d.transfer;
+        return host.status(s).release(d.manifest).progress(t.receivedCount(), d.manifest.count(), t.receivedBytes(),
+                (double) t.receivedCount() / d.manifest.count(), d.rateBps(nanos.getAsLong()));
+    }
+}
