@@ -20,9 +20,10 @@ cp -a "$src/README.md" "$prefix/"
 getent group reizi > /dev/null || groupadd --system reizi
 install -d -m 0750 -o root -g reizi /etc/reizi /etc/reizi/trust
 [ -f /etc/reizi/agent.conf ] || install -m 0640 -o root -g reizi "$src/systemd/agent.conf.example" /etc/reizi/agent.conf
-# Files an admin put there since (keys copied with a 0644 umask, say) get the same owner and mode.
-find /etc/reizi -mindepth 1 -type d -exec chown root:reizi {} + -exec chmod 0750 {} +
-find /etc/reizi -mindepth 1 -type f -exec chown root:reizi {} + -exec chmod 0640 {} +
+# Files an admin put there since (keys copied with a 0644 umask, say) get the same owner and access: the
+# group reads, nobody else does anything; an executable (a health script) stays executable.
+find /etc/reizi -mindepth 1 -type d -exec chown root:reizi {} + -exec chmod g+rx,g-w,o-rwx {} +
+find /etc/reizi -mindepth 1 -type f -exec chown root:reizi {} + -exec chmod g+r,g-w,o-rwx {} +
 
 # The units: both installed, one enabled by the admin (see docs/deployment.md for which).
 for u in reizi-agent.service reizi-agent-hardened.service; do
