@@ -7,6 +7,7 @@ import io.reizi.agent.WatchdogSettings;
 import io.reizi.agent.tls.TlsFiles;
 import io.reizi.agent.Durations;
 import io.reizi.agent.Log;
+import io.reizi.ota.crypto.TrustedKeys;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -19,6 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "agent", mixinStandardHelpOptions = true,
         description = "Run the update agent (the daemon systemd starts).")
 public final class AgentCommand implements Callable<Integer> {
+    /** A configuration error (file, value, trust keys): systemd's RestartPreventExitStatus=2 does not restart it. */
+    static final int EXIT_CONFIG = 2;
     @Option(names = "--config", description = "Config file (key = value, keys are the long flag names); flags win.")
     Path config;
     @Option(names = "--id", description = "Device id: [A-Za-z0-9._-]{1,64}.")
@@ -115,69 +118,80 @@ public final class AgentCommand implements Callable<Integer> {
         AgentConfig cfg;
         try {
             cfg = toConfig(config == null ? ConfigFile.empty() : ConfigFile.read(config));
-        } catch (IllegalArgumentException | java.io.IOException e) {
-            Log.error("configuration: " + e.getMessage());
-            return 2;
+        } catch (ConfigFile.Invalid e) {
+            Log.error(e.getMessage());
+            return EXIT_CONFIG;
         }
         Agent agent = new Agent(cfg);
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "reizi-shutdown"));
-        agent.start();
+        try {
+            agent.start();
+        } catch (TrustedKeys.Unusable e) {
+            Log.error(e.getMessage());
+            return EXIT_CONFIG;
+        }
         agent.awaitStop();
         return 0;
     }
 
-    AgentConfig toConfig(ConfigFile f) {
+    AgentConfig toConfig(ConfigFile f) throws ConfigFile.Invalid {
         String groupList = f.pick("group", groups == null ? null : String.join(",", groups), "");
-        return new AgentConfig(
-                required(f.pick("id", id, null), "id"),
-                required(f.pick("broker", broker, null), "broker"),
-                path(f.pick("ca", ca, null)).map(c -> new TlsFiles(c, path(f.pick("cert", cert, null)),
-                        path(f.pick("key", key, null)))),
-                Path.of(required(f.pick("data-dir", dataDir, null), "data-dir")),
-                Path.of(required(f.pick("trust", trust, null), "trust")),
+        Optional<Path> caFile = Optional.ofNullable(f.get("ca", ca, null, Path::of));
+        Optional<TlsFiles> tls = caFile.isEmpty() ? Optional.empty() : Optional.of(new TlsFiles(caFile.get(),
+                Optional.ofNullable(f.get("cert", cert, null, Path::of)), Optional.ofNullable(f.get("key", key, null, Path::of))));
+        BankSettings banks = bankSettings(f);
+        WatchdogSettings watchdog = watchdogSettings(f);
+        return f.build(() -> new AgentConfig(
+                f.required("id", id, s -> s),
+                f.required("broker", broker, s -> s),
+                tls,
+                f.required("data-dir", dataDir, Path::of),
+                f.required("trust", trust, Path::of),
                 groupList.isBlank() ? List.of() : Arrays.stream(groupList.split(",")).map(String::trim).toList(),
                 Optional.ofNullable(f.pick("hw", hw, null)),
                 Optional.ofNullable(f.pick("health-cmd", healthCmd, null)),
-                Durations.parse(f.pick("trial-window", trialWindow, "10s")),
-                Integer.parseInt(f.pick("max-trial-restarts", maxTrialRestarts, "1")),
-                Durations.parse(f.pick("stop-grace", stopGrace, "5s")),
-                new BankSettings(BankSettings.parse(f.pick("bank-backend", bankBackend, "symlink")),
-                        path(f.pick("bank-a", bankA, null)), path(f.pick("bank-b", bankB, null)),
-                        path(f.pick("fw-env-config", fwEnvConfig, null)), path(f.pick("grub-env", grubEnv, null)),
-                        Optional.ofNullable(f.pick("bank-command", bankCommand, null)),
-                        Integer.parseInt(f.pick("boot-attempts", bootAttempts, "3"))),
+                f.get("trial-window", trialWindow, "10s", Durations::parse),
+                f.get("max-trial-restarts", maxTrialRestarts, "1", Integer::parseInt),
+                f.get("stop-grace", stopGrace, "5s", Durations::parse),
+                banks,
                 Optional.ofNullable(f.pick("reboot-cmd", rebootCmd, null)),
-                Long.parseLong(f.pick("max-image-size", maxImageSize, "4294967296")),
-                Boolean.parseBoolean(f.pick("allow-downgrade", allowDowngrade, "false")),
-                Durations.parse(f.pick("session-expiry", sessionExpiry, "1d")),
-                Integer.parseInt(f.pick("receive-max", receiveMax, "32")),
-                Durations.parse(f.pick("keep-alive", keepAlive, "30s")),
-                Durations.parse(f.pick("stall-interval", stallInterval, "2s")),
-                Integer.parseInt(f.pick("sync-chunks", syncChunks, "64")),
-                Durations.parse(f.pick("sync-interval", syncInterval, "500ms")),
-                Durations.parse(f.pick("status-interval", statusInterval, "1s")),
-                new WatchdogSettings(Optional.ofNullable(f.pick("watchdog-device", watchdogDevice, null)),
-                        Optional.ofNullable(f.pick("watchdog-pretimeout", watchdogPretimeout, null)).map(Durations::parse),
-                        Optional.ofNullable(f.pick("watchdog-serial", watchdogSerial, null)),
-                        Integer.parseInt(f.pick("watchdog-serial-baud", watchdogSerialBaud, "115200")),
-                        Durations.parse(f.pick("watchdog-timeout", watchdogTimeout, "1s")),
-                        Durations.parse(f.pick("watchdog-extended", watchdogExtended, "5s")),
-                        Durations.parse(f.pick("recovery-window", recoveryWindow, "2s")),
-                        Durations.parse(f.pick("heartbeat-timeout", heartbeatTimeout, "1500ms")),
-                        Integer.parseInt(f.pick("crash-loop-exits", crashLoopExits, "3")),
-                        Durations.parse(f.pick("crash-loop-window", crashLoopWindow, "10m")),
-                        Durations.parse(f.pick("stall-interval-degraded", stallIntervalDegraded, "3s")),
-                        Optional.ofNullable(injectFault)),
+                f.get("max-image-size", maxImageSize, "4294967296", Long::parseLong),
+                f.get("allow-downgrade", allowDowngrade, "false", ConfigFile::bool),
+                f.get("session-expiry", sessionExpiry, "1d", Durations::parse),
+                f.get("receive-max", receiveMax, "32", Integer::parseInt),
+                f.get("keep-alive", keepAlive, "30s", Durations::parse),
+                f.get("stall-interval", stallInterval, "2s", Durations::parse),
+                f.get("sync-chunks", syncChunks, "64", Integer::parseInt),
+                f.get("sync-interval", syncInterval, "500ms", Durations::parse),
+                f.get("status-interval", statusInterval, "1s", Durations::parse),
+                watchdog,
                 f.pick("firmware-prefix", firmwarePrefix, "ota/firmware"),
-                f.pick("status-prefix", statusPrefix, "/ota/status"));
+                f.pick("status-prefix", statusPrefix, "/ota/status")));
     }
 
-    private static Optional<Path> path(String p) {
-        return Optional.ofNullable(p).map(Path::of);
+    private BankSettings bankSettings(ConfigFile f) throws ConfigFile.Invalid {
+        BankSettings.Backend backend = f.get("bank-backend", bankBackend, "symlink", BankSettings::parse);
+        Optional<Path> a = Optional.ofNullable(f.get("bank-a", bankA, null, Path::of));
+        Optional<Path> b = Optional.ofNullable(f.get("bank-b", bankB, null, Path::of));
+        Optional<Path> fwEnv = Optional.ofNullable(f.get("fw-env-config", fwEnvConfig, null, Path::of));
+        Optional<Path> grub = Optional.ofNullable(f.get("grub-env", grubEnv, null, Path::of));
+        int attempts = f.get("boot-attempts", bootAttempts, "3", Integer::parseInt);
+        return f.build(() -> new BankSettings(backend, a, b, fwEnv, grub,
+                Optional.ofNullable(f.pick("bank-command", bankCommand, null)), attempts));
     }
 
-    private static String required(String value, String key) {
-        if (value == null || value.isBlank()) throw new IllegalArgumentException("--" + key + " is required (flag or config file)");
-        return value;
+    private WatchdogSettings watchdogSettings(ConfigFile f) throws ConfigFile.Invalid {
+        return f.build(() -> new WatchdogSettings(Optional.ofNullable(f.pick("watchdog-device", watchdogDevice, null)),
+                Optional.ofNullable(f.get("watchdog-pretimeout", watchdogPretimeout, null, Durations::parse)),
+                Optional.ofNullable(f.pick("watchdog-serial", watchdogSerial, null)),
+                f.get("watchdog-serial-baud", watchdogSerialBaud, "115200", Integer::parseInt),
+                f.get("watchdog-timeout", watchdogTimeout, "1s", Durations::parse),
+                f.get("watchdog-extended", watchdogExtended, "5s", Durations::parse),
+                f.get("recovery-window", recoveryWindow, "2s", Durations::parse),
+                f.get("heartbeat-timeout", heartbeatTimeout, "1500ms", Durations::parse),
+                f.get("crash-loop-exits", crashLoopExits, "3", Integer::parseInt),
+                f.get("crash-loop-window", crashLoopWindow, "10m", Durations::parse),
+                f.get("stall-interval-degraded", stallIntervalDegraded, "3s", Durations::parse),
+                Optional.ofNullable(injectFault)));
     }
 }

@@ -1,5 +1,6 @@
 package io.reizi.ota.crypto;
 
+import io.reizi.ota.fs.FileErrors;
 import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Refusal;
 import java.io.IOException;
@@ -18,17 +19,36 @@ public final class TrustedKeys {
         this.keys = List.copyOf(keys);
     }
 
-    /** Loads every {@code *.pem} / {@code *.pub} file in the folder; a file that is not a usable key is an error. */
-    public static TrustedKeys load(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) throw new IOException("trust folder " + dir + " does not exist");
+    /** The trust folder or one of its keys cannot be used: a configuration error, which a restart does not fix. */
+    public static final class Unusable extends IOException {
+        Unusable(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Loads every {@code *.pem} / {@code *.pub} file in the folder. A folder that cannot be listed, a key that
+     * cannot be read and a file that is not a usable key are {@link Unusable}, naming the path and the cause.
+     */
+    public static TrustedKeys load(Path dir) throws Unusable {
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(dir)) {
+            files = listing.filter(f -> f.getFileName().toString().endsWith(".pem") || f.getFileName().toString().endsWith(".pub"))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new Unusable("trust folder " + dir + ": " + FileErrors.cause(e));
+        }
         List<Keys.PublicKey> keys = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.sorted().toList()) {
-                String name = f.getFileName().toString();
-                if (name.endsWith(".pem") || name.endsWith(".pub")) keys.add(Keys.readPublic(f));
+        for (Path f : files) {
+            try {
+                keys.add(Keys.readPublic(f));
+            } catch (IOException e) {
+                // Keys names the file in its own messages (not a key, wrong curve); the JDK's name only the path.
+                String cause = FileErrors.cause(e);
+                throw new Unusable(cause.startsWith(f.toString()) ? "trust key " + cause : "trust key " + f + ": " + cause);
             }
         }
-        if (keys.isEmpty()) throw new IOException("trust folder " + dir + " holds no *.pem or *.pub public key");
+        if (keys.isEmpty()) throw new Unusable("trust folder " + dir + " holds no *.pem or *.pub public key");
         return new TrustedKeys(keys);
     }
 
