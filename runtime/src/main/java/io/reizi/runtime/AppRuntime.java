@@ -20,15 +20,30 @@ public final class AppRuntime implements AutoCloseable {
     private final Path stateDir;
     private final Path rollbackStateDir;
     private final Duration stopGrace;
+    private final UnpackLimits limits;
+    private final ProcessTree tree;
     private final Consumer<String> log;
     private HostedApp current;
     private Optional<byte[]> handedOver = Optional.empty();
 
+    /** A runtime with the unpack limits of the agent's default {@code max-image-size}. */
     public AppRuntime(Path stateDir, Duration stopGrace, Consumer<String> log) throws IOException {
-        this.stateDir = Files.createDirectories(stateDir);
-        this.rollbackStateDir = stateDir.resolveSibling(stateDir.getFileName() + ".rollback");
+        this(stateDir, stopGrace, UnpackLimits.defaults(), log);
+    }
+
+    /**
+     * Ends first whatever app processes a previous run of the agent left behind (it was killed with -9 while an
+     * exec release ran), so that starting the release again never makes a second copy.
+     */
+    public AppRuntime(Path stateDir, Duration stopGrace, UnpackLimits limits, Consumer<String> log) throws IOException {
+        this.stateDir = Files.createDirectories(stateDir).toAbsolutePath();
+        this.rollbackStateDir = this.stateDir.resolveSibling(this.stateDir.getFileName() + ".rollback");
         this.stopGrace = stopGrace;
+        this.limits = limits;
         this.log = log;
+        this.tree = new ProcessTree(treeTag(this.stateDir), this.stateDir.resolveSibling(this.stateDir.getFileName()
+                + ".processes"), log);
+        tree.endLeftovers(stopGrace);
         // A bank's image path is reused by later releases; the JDK's jar: URL cache would keep serving an
         // app the resources of the release that was there before (getResourceAsStream goes through it).
         java.net.URLConnection.setDefaultUseCaches("jar", false);
@@ -98,20 +113,36 @@ public final class AppRuntime implements AutoCloseable {
         return current;
     }
 
-    private HostedApp prepare(AppRelease release) throws AppFailure {
-        return switch (release.kind()) {
-            case JAR -> JarApp.prepare(release, stateDir, log);
-            case EXEC -> ExecApp.prepare(release, stateDir, stopGrace, log);
-        };
+    /** The tag of this runtime's app processes: one per state folder, the same in every run of the agent. */
+    static String treeTag(Path stateDir) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(stateDir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
-    /** A release that fails to start is stopped at once, so that nothing of it (threads, loader) lingers. */
+    /** Anything unchecked from preparing a release (a hostile bundle, a broken jar) is an {@link AppFailure}. */
+    private HostedApp prepare(AppRelease release) throws AppFailure {
+        try {
+            return switch (release.kind()) {
+                case JAR -> JarApp.prepare(release, stateDir, log);
+                case EXEC -> ExecApp.prepare(release, stateDir, stopGrace, limits, tree, log);
+            };
+        } catch (RuntimeException e) {
+            throw new AppFailure("cannot prepare " + release.name(), e);
+        }
+    }
+
+    /** A release that fails to start is stopped at once, so that nothing of it (threads, loader, processes) lingers. */
     private static void startOrRelease(HostedApp app, Optional<byte[]> state) throws AppFailure {
         try {
             app.start(state);
-        } catch (AppFailure e) {
+        } catch (AppFailure | RuntimeException e) {
             app.stop();
-            throw e;
+            throw e instanceof AppFailure f ? f : new AppFailure("cannot start " + app.release().name(), e);
         }
     }
 
