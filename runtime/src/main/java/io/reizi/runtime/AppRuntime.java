@@ -24,6 +24,7 @@ public final class AppRuntime implements AutoCloseable {
     private final ProcessTree tree;
     private final Consumer<String> log;
     private HostedApp current;
+    private volatile Optional<Lingering> lingering = Optional.empty();
     private Optional<byte[]> handedOver = Optional.empty();
 
     /** A runtime with the unpack limits of the agent's default {@code max-image-size}. */
@@ -105,6 +106,15 @@ public final class AppRuntime implements AutoCloseable {
         Bundle.deleteTree(rollbackStateDir);
     }
 
+    /**
+     * Threads a stopped jar release left running past {@code stop-grace} (the latest such report), empty when none:
+     * they cannot be ended inside the JVM, so the agent should restart in an orderly way (the release now active
+     * starts again) and put {@link Lingering#detail()} in the status that reports the swap or rollback.
+     */
+    public Optional<Lingering> lingering() {
+        return lingering;
+    }
+
     public synchronized Optional<AppRelease> running() {
         return Optional.ofNullable(current).map(HostedApp::release);
     }
@@ -128,7 +138,7 @@ public final class AppRuntime implements AutoCloseable {
     private HostedApp prepare(AppRelease release) throws AppFailure {
         try {
             return switch (release.kind()) {
-                case JAR -> JarApp.prepare(release, stateDir, log);
+                case JAR -> JarApp.prepare(release, stateDir, stopGrace, l -> lingering = Optional.of(l), log);
                 case EXEC -> ExecApp.prepare(release, stateDir, stopGrace, limits, tree, log);
             };
         } catch (RuntimeException e) {
