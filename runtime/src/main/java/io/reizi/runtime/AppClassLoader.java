@@ -19,6 +19,7 @@ final class AppClassLoader extends URLClassLoader {
 
     private final URL jar;
     private final Consumer<String> onExit;
+    private final CallSiteRewriter rewriter = new CallSiteRewriter(this);
     private volatile int rewrittenSites;
     private volatile long rewriteNanos;
 
@@ -41,7 +42,7 @@ final class AppClassLoader extends URLClassLoader {
         long t0 = System.nanoTime();
         CallSiteRewriter.Result contained;
         try {
-            contained = CallSiteRewriter.rewrite(bytes, this);
+            contained = rewriter.rewrite(bytes);
         } catch (IllegalArgumentException e) {
             throw new ClassFormatError("cannot contain " + name + ": " + e.getMessage());
         }

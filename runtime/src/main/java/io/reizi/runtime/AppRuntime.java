@@ -115,6 +115,15 @@ public final class AppRuntime implements AutoCloseable {
         return lingering;
     }
 
+    /**
+     * True for a thread a hosted jar started (its platform threads are in the app's thread group; its virtual threads,
+     * which the JDK keeps in one group of its own, carry the app's loader as their context). The agent's default
+     * uncaught-exception handler should log such a thread's exception as the app's failure, not panic.
+     */
+    public static boolean isAppThread(Thread thread) {
+        return thread.getContextClassLoader() instanceof AppClassLoader || JarApp.inAppGroup(thread);
+    }
+
     public synchronized Optional<AppRelease> running() {
         return Optional.ofNullable(current).map(HostedApp::release);
     }

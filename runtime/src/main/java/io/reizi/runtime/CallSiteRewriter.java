@@ -56,22 +56,41 @@ final class CallSiteRewriter {
             Map.entry(new Site("java/lang/invoke/MethodHandles$Lookup", "unreflect",
                     "(Ljava/lang/reflect/Method;)Ljava/lang/invoke/MethodHandle;"), "unreflect"));
 
-    private CallSiteRewriter() {}
+    private static final java.util.Set<String> NAMES = java.util.stream.Stream.concat(
+            REDIRECTS.keySet().stream().map(Site::name), java.util.stream.Stream.of("invoke")).collect(
+                    java.util.stream.Collectors.toUnmodifiableSet());
+    private final ClassFile classFile;
+
+    /**
+     * One per app loader: stack maps of a rewritten class are computed again, which needs the class hierarchy; the
+     * app's own classes are read as resources of its loader, once each (cached).
+     */
+    CallSiteRewriter(ClassLoader appLoader) {
+        this.classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(ClassHierarchyResolver.defaultResolver()
+                .orElse(ClassHierarchyResolver.ofResourceParsing(appLoader)).cached()));
+    }
 
     /** The class with its guarded call sites rewritten; the same bytes when it has none. */
-    static Result rewrite(byte[] bytes, ClassLoader appLoader) {
-        ClassModel model = ClassFile.of().parse(bytes);
+    Result rewrite(byte[] bytes) {
+        if (!mayReferToAGuardedMethod(bytes)) return new Result(bytes, 0);
+        ClassModel model = classFile.parse(bytes);
         if (!refersToAGuardedMethod(model)) return new Result(bytes, 0);
         int[] sites = {0};
         CodeTransform transform = (b, e) -> {
             if (rewrite(b, e)) sites[0]++;
             else b.with(e);
         };
-        // Stack maps are computed again; the app's own classes are resolved as resources of its loader.
-        ClassFile cf = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(ClassHierarchyResolver.defaultResolver()
-                .orElse(ClassHierarchyResolver.ofResourceParsing(appLoader))));
-        byte[] out = cf.transformClass(model, ClassTransform.transformingMethodBodies(transform));
+        byte[] out = classFile.transformClass(model, ClassTransform.transformingMethodBodies(transform));
         return new Result(out, sites[0]);
+    }
+
+    /**
+     * A quick look at the raw bytes first: most classes name none of the guarded methods, and walking a constant pool
+     * costs about ten times the search (the names are ASCII, so they appear as such in the pool's UTF-8).
+     */
+    private static boolean mayReferToAGuardedMethod(byte[] bytes) {
+        String raw = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return NAMES.stream().anyMatch(raw::contains);
     }
 
     private static boolean refersToAGuardedMethod(ClassModel model) {

@@ -231,6 +231,10 @@ final class JarApp implements HostedApp {
         }
     }
 
+    static boolean inAppGroup(Thread thread) {
+        return thread.getThreadGroup() instanceof AppThreads;
+    }
+
     /** The app's threads: what escapes them is the app's failure, logged, never the agent's uncaught handler. */
     private final class AppThreads extends ThreadGroup {
         AppThreads(String name) {

@@ -25,13 +25,13 @@ class BundleFuzzTest {
     private static final UnpackLimits LIMITS = new UnpackLimits(1 << 20, 64, 100, 64 << 10);
 
     /** Raw bytes as the image: broken zips, truncated headers, zip64 fields, lying sizes. */
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "8s")
     void unpackRawImage(byte[] image) throws IOException {
         unpackChecked(image, "run");
     }
 
     /** Well-formed zips with fuzzed entry names and contents: the entry-name checks and the limits. */
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "8s")
     void unpackBuiltZip(FuzzedDataProvider data) throws IOException {
         String entry = data.consumeString(40);
         int n = data.consumeInt(0, 8);

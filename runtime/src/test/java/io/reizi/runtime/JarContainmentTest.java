@@ -169,6 +169,22 @@ class JarContainmentTest {
     }
 
     @Test
+    void aVirtualThreadOfTheAppIsKnownAsTheAppsToTheAgentsHandler() throws Exception {
+        List<Boolean> appThread = new CopyOnWriteArrayList<>();
+        Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+        // Virtual threads are all in one JDK group: their exceptions reach the default handler, which asks.
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> appThread.add(AppRuntime.isAppThread(t)));
+        try (AppRuntime rt = new AppRuntime(dir.resolve("state"), Duration.ofMillis(300), log::add)) {
+            rt.start(jar(1, app("Thread.ofVirtual().start(() -> { throw new IllegalStateException(\"v\"); });")),
+                    Optional.empty());
+            for (int i = 0; i < 100 && appThread.isEmpty(); i++) Thread.sleep(20);
+            assertEquals(List.of(true), appThread);
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(before);
+        }
+    }
+
+    @Test
     void anExceptionEscapingAnAppThreadIsTheAppsNotTheAgents() throws Exception {
         List<Throwable> agentSaw = new CopyOnWriteArrayList<>();
         Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
@@ -180,6 +196,7 @@ class JarContainmentTest {
             assertTrue(log.stream().anyMatch(l -> l.contains("thread worker ended by java.lang.IllegalStateException: boom")),
                     log.toString());
             assertEquals(List.of(), agentSaw);
+            assertFalse(AppRuntime.isAppThread(Thread.currentThread()));
         } finally {
             Thread.setDefaultUncaughtExceptionHandler(before);
         }
