@@ -184,8 +184,10 @@ final class ExecApp implements HostedApp {
 
     private boolean runHealthCommand(String command, long deadline) throws InterruptedException {
         try {
-            Process p = new ProcessBuilder("/bin/sh", "-c", command).directory(layout.dir().toFile())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", command).directory(layout.dir().toFile())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            tree.tag(pb); // what a health command leaves behind ends with the release
+            Process p = pb.start();
             long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
             if (!p.waitFor(left, TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();

@@ -22,11 +22,15 @@ final class Subreaper {
             Linker.Option.firstVariadicArg(1));
     private static final MethodHandle WAITPID = LINKER.downcallHandle(LINKER.defaultLookup().find("waitpid").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final long SWEEP_MS = 5000;
     private static volatile boolean enabled;
 
     private Subreaper() {}
 
-    /** Makes this process a child subreaper (once; it holds for every thread); false when the kernel refuses. */
+    /**
+     * Makes this process a child subreaper (once; it holds for every thread) and starts the sweeper of orphans nobody
+     * else reaps; false when the kernel refuses.
+     */
     static synchronized boolean enable() {
         if (enabled) return true;
         try {
@@ -34,7 +38,32 @@ final class Subreaper {
         } catch (Throwable t) {
             enabled = false;
         }
+        if (enabled) Thread.ofPlatform().daemon().name("reizi-orphan-reaper").start(Subreaper::sweep);
         return enabled;
+    }
+
+    /**
+     * Reaps adopted orphans that exited, whatever started them (a jar app's child, a health command's): as a subreaper
+     * the agent receives them all. A child is reaped only after it was seen exited at two sweeps in a row: a process
+     * the JDK started is reaped by the JDK's own waiting thread the moment it exits, so one still a zombie seconds
+     * later is an orphan nobody waits for.
+     */
+    private static void sweep() {
+        java.util.Set<Long> exitedBefore = java.util.Set.of();
+        while (true) {
+            try {
+                Thread.sleep(SWEEP_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            java.util.Set<Long> exited = new java.util.HashSet<>();
+            try (var children = ProcessHandle.current().children()) {
+                children.filter(c -> ProcessTree.Stat.of(c.pid()).map(ProcessTree.Stat::zombie).orElse(false))
+                        .forEach(c -> exited.add(c.pid()));
+            }
+            for (long pid : exited) if (exitedBefore.contains(pid)) reap(pid);
+            exitedBefore = exited;
+        }
     }
 
     /**

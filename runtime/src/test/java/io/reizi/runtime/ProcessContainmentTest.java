@@ -136,6 +136,21 @@ class ProcessContainmentTest {
     }
 
     @Test
+    void anOrphanNobodyWaitsForIsReapedNotLeftAZombie() throws Exception {
+        new AppRuntime(dir.resolve("state"), Duration.ofMillis(100), log::add).close(); // the agent is a subreaper now
+        // Not an app's: as a jar app or a health command would, something the JDK started leaves a child and exits.
+        Process parent = new ProcessBuilder("sh", "-c", "sh -c 'sleep 0.3' & echo $!").start();
+        long orphan = Long.parseLong(new String(parent.getInputStream().readAllBytes()).trim());
+        parent.waitFor();
+        boolean zombie = true;
+        for (int i = 0; i < 300 && zombie; i++) {
+            Thread.sleep(50);
+            zombie = ProcessTree.Stat.of(orphan).isPresent();
+        }
+        assertFalse(zombie, "the orphan " + orphan + " is still in the process table");
+    }
+
+    @Test
     void aRecycledPidInTheRecordIsNeverSignalled() throws Exception {
         Path state = Files.createDirectories(dir.resolve("state"));
         Process bystander = new ProcessBuilder("sleep", "30").start();
