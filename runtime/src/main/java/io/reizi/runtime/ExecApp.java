@@ -77,7 +77,7 @@ final class ExecApp implements HostedApp {
             throw new AppFailure("cannot start " + layout.program(), e);
         }
         Process p = process;
-        tree.add(p);
+        tree.started(p);
         Thread.ofPlatform().daemon().name("output-" + release.ver()).start(() -> pump(p));
     }
 
@@ -188,6 +188,7 @@ final class ExecApp implements HostedApp {
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             tree.tag(pb); // what a health command leaves behind ends with the release
             Process p = pb.start();
+            tree.started(p);
             long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
             if (!p.waitFor(left, TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();

@@ -40,6 +40,8 @@ final class ProcessTree {
     private final Map<Long, Long> members = new LinkedHashMap<>();
     /** Members the JDK started (the app's main process): its reaper waits for them, never ours. */
     private final Set<Long> startedByJdk = new HashSet<>();
+    /** What the record file holds now; null before the first write (a leftover record may be there). */
+    private String saved;
 
     ProcessTree(String tag, Path record, java.util.function.Consumer<String> log) {
         this.tag = tag;
@@ -54,10 +56,10 @@ final class ProcessTree {
         pb.environment().put(TAG, tag);
     }
 
-    /** The app's main process, just started by the JDK. */
-    synchronized void add(Process main) {
-        startTime(main.pid()).ifPresent(t -> members.put(main.pid(), t));
-        startedByJdk.add(main.pid());
+    /** A member the JDK just started (the app's main process, a health command): the JDK reaps it, never this class. */
+    synchronized void started(Process process) {
+        startTime(process.pid()).ifPresent(t -> members.put(process.pid(), t));
+        startedByJdk.add(process.pid());
         save();
     }
 
@@ -188,14 +190,17 @@ final class ProcessTree {
     private void save() {
         StringBuilder b = new StringBuilder();
         members.forEach((pid, start) -> b.append(pid).append(' ').append(start).append('\n'));
+        String content = b.toString();
+        if (content.equals(saved)) return; // the refresh runs every second: write only a change (flash wears)
         try {
             if (members.isEmpty()) {
                 Files.deleteIfExists(record);
-                return;
+            } else {
+                Path tmp = record.resolveSibling(record.getFileName() + ".tmp");
+                Files.writeString(tmp, content);
+                Files.move(tmp, record, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
-            Path tmp = record.resolveSibling(record.getFileName() + ".tmp");
-            Files.writeString(tmp, b);
-            Files.move(tmp, record, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            saved = content;
         } catch (IOException e) {
             log.accept("cannot record the app's processes in " + record + ": " + e.getMessage());
         }
