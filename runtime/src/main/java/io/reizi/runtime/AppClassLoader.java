@@ -19,14 +19,21 @@ final class AppClassLoader extends URLClassLoader {
 
     private final URL jar;
     private final Consumer<String> onExit;
+    private final ProcessTree processes;
     private final CallSiteRewriter rewriter = new CallSiteRewriter(this);
     private volatile int rewrittenSites;
     private volatile long rewriteNanos;
 
-    AppClassLoader(String name, URL jar, Consumer<String> onExit) {
+    AppClassLoader(String name, URL jar, Consumer<String> onExit, ProcessTree processes) {
         super(name, new URL[] {jar}, ApiOnlyClassLoader.INSTANCE);
         this.jar = jar;
         this.onExit = onExit;
+        this.processes = processes;
+    }
+
+    /** Where the processes the app starts are tracked, so that they end with it. */
+    ProcessTree processTree() {
+        return processes;
     }
 
     @Override

@@ -1,10 +1,14 @@
 package io.reizi.runtime;
 
+import java.io.File;
+import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.security.ProtectionDomain;
+import java.util.List;
+import java.util.StringTokenizer;
 
 /**
  * Where the calls {@link CallSiteRewriter} rewrites in a hosted jar land. Public only because the rewritten app code
@@ -73,12 +77,85 @@ public final class AppGuard {
         return lookup.unreflect(method);
     }
 
+    /** Starts the process as a member of the release's {@link ProcessTree}: it ends with the release. */
+    public static Process startProcess(ProcessBuilder builder) throws IOException {
+        return start(builder, WALKER.getCallerClass());
+    }
+
+    public static List<Process> startPipeline(List<ProcessBuilder> builders) throws IOException {
+        ProcessTree tree = treeOf(WALKER.getCallerClass());
+        if (tree != null) builders.forEach(tree::tag);
+        List<Process> started = ProcessBuilder.startPipeline(builders);
+        if (tree != null) started.forEach(tree::started);
+        return started;
+    }
+
+    public static Process exec(Runtime runtime, String command) throws IOException {
+        return exec(tokens(command), null, null, WALKER.getCallerClass());
+    }
+
+    public static Process exec(Runtime runtime, String[] command) throws IOException {
+        return exec(command, null, null, WALKER.getCallerClass());
+    }
+
+    public static Process exec(Runtime runtime, String command, String[] environment) throws IOException {
+        return exec(tokens(command), environment, null, WALKER.getCallerClass());
+    }
+
+    public static Process exec(Runtime runtime, String[] command, String[] environment) throws IOException {
+        return exec(command, environment, null, WALKER.getCallerClass());
+    }
+
+    public static Process exec(Runtime runtime, String command, String[] environment, File dir) throws IOException {
+        return exec(tokens(command), environment, dir, WALKER.getCallerClass());
+    }
+
+    public static Process exec(Runtime runtime, String[] command, String[] environment, File dir) throws IOException {
+        return exec(command, environment, dir, WALKER.getCallerClass());
+    }
+
+    /** As {@code Runtime.exec} does it: split at white space. */
+    private static String[] tokens(String command) {
+        if (command.isEmpty()) throw new IllegalArgumentException("Empty command");
+        StringTokenizer t = new StringTokenizer(command);
+        String[] tokens = new String[t.countTokens()];
+        for (int i = 0; t.hasMoreTokens(); i++) tokens[i] = t.nextToken();
+        return tokens;
+    }
+
+    /** As {@code Runtime.exec} does it: {@code environment} of "name=value" replaces the inherited one when given. */
+    private static Process exec(String[] command, String[] environment, File dir, Class<?> caller) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir);
+        if (environment != null) {
+            builder.environment().clear();
+            for (String variable : environment) {
+                int eq = variable.indexOf('=');
+                if (eq > 0) builder.environment().put(variable.substring(0, eq), variable.substring(eq + 1));
+            }
+        }
+        return start(builder, caller);
+    }
+
+    private static Process start(ProcessBuilder builder, Class<?> caller) throws IOException {
+        ProcessTree tree = treeOf(caller);
+        if (tree == null) return builder.start();
+        tree.tag(builder);
+        Process started = builder.start();
+        tree.started(started);
+        return started;
+    }
+
+    private static ProcessTree treeOf(Class<?> caller) {
+        return caller.getClassLoader() instanceof AppClassLoader app ? app.processTree() : null;
+    }
+
     /** Called before each {@code Method.invoke} in app code: the guarded methods cannot be reached that way either. */
     public static void vetReflective(Method method) {
         vet(method.getDeclaringClass(), method.getName(), WALKER.getCallerClass());
     }
 
     private static void vet(Class<?> owner, String name, Class<?> caller) {
+        // Everything rewritten is refused through reflection too: a process started that way would not be tracked.
         String target = CallSiteRewriter.guardedName(owner, name).orElse(null);
         if (target == null) return;
         if (name.equals("exit") || name.equals("halt")) refuseExit(target + " (reflective)", caller);

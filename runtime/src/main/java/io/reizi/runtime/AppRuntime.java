@@ -147,7 +147,7 @@ public final class AppRuntime implements AutoCloseable {
     private HostedApp prepare(AppRelease release) throws AppFailure {
         try {
             return switch (release.kind()) {
-                case JAR -> JarApp.prepare(release, stateDir, stopGrace, l -> lingering = Optional.of(l), log);
+                case JAR -> JarApp.prepare(release, stateDir, stopGrace, tree, l -> lingering = Optional.of(l), log);
                 case EXEC -> ExecApp.prepare(release, stateDir, stopGrace, limits, tree, log);
             };
         } catch (RuntimeException e) {

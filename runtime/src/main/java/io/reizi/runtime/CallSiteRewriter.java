@@ -23,8 +23,10 @@ import java.util.Optional;
  * app the agent's class loader, into calls to {@link AppGuard} (JDK {@code java.lang.classfile}, no library):
  * {@code System.exit}, {@code Runtime.exit}, {@code Runtime.halt}; {@code ClassLoader.getSystemClassLoader},
  * {@code Class.getClassLoader}, {@code Thread.getContextClassLoader}, {@code Module.getClassLoader},
- * {@code ProtectionDomain.getClassLoader}; and the reflective ways to the same methods ({@code Method.invoke},
- * {@code MethodHandles.Lookup.findStatic/findVirtual/unreflect}), which are vetted first. A class that makes none
+ * {@code ProtectionDomain.getClassLoader}; the ways to start a process ({@code ProcessBuilder.start/startPipeline},
+ * {@code Runtime.exec}), so that what the app starts is part of the release's {@link ProcessTree}; and the
+ * reflective ways to the first two groups ({@code Method.invoke}, {@code MethodHandles.Lookup.findStatic/findVirtual/
+ * unreflect}), which are vetted first. A class that makes none
  * of these calls is defined from its bytes unchanged.
  */
 final class CallSiteRewriter {
@@ -53,6 +55,17 @@ final class CallSiteRewriter {
                     "(Ljava/lang/Class;Ljava/lang/String;Ljava/lang/invoke/MethodType;)Ljava/lang/invoke/MethodHandle;"), "findStatic"),
             Map.entry(new Site("java/lang/invoke/MethodHandles$Lookup", "findVirtual",
                     "(Ljava/lang/Class;Ljava/lang/String;Ljava/lang/invoke/MethodType;)Ljava/lang/invoke/MethodHandle;"), "findVirtual"),
+            Map.entry(new Site("java/lang/ProcessBuilder", "start", "()Ljava/lang/Process;"), "startProcess"),
+            Map.entry(new Site("java/lang/ProcessBuilder", "startPipeline", "(Ljava/util/List;)Ljava/util/List;"),
+                    "startPipeline"),
+            Map.entry(new Site("java/lang/Runtime", "exec", "(Ljava/lang/String;)Ljava/lang/Process;"), "exec"),
+            Map.entry(new Site("java/lang/Runtime", "exec", "([Ljava/lang/String;)Ljava/lang/Process;"), "exec"),
+            Map.entry(new Site("java/lang/Runtime", "exec", "(Ljava/lang/String;[Ljava/lang/String;)Ljava/lang/Process;"), "exec"),
+            Map.entry(new Site("java/lang/Runtime", "exec", "([Ljava/lang/String;[Ljava/lang/String;)Ljava/lang/Process;"), "exec"),
+            Map.entry(new Site("java/lang/Runtime", "exec",
+                    "(Ljava/lang/String;[Ljava/lang/String;Ljava/io/File;)Ljava/lang/Process;"), "exec"),
+            Map.entry(new Site("java/lang/Runtime", "exec",
+                    "([Ljava/lang/String;[Ljava/lang/String;Ljava/io/File;)Ljava/lang/Process;"), "exec"),
             Map.entry(new Site("java/lang/invoke/MethodHandles$Lookup", "unreflect",
                     "(Ljava/lang/reflect/Method;)Ljava/lang/invoke/MethodHandle;"), "unreflect"));
 

@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * A `jar` release in its own {@link AppClassLoader}. Every call into the app (its class initialisation included) runs
  * on the app's own thread with a time limit, so an app that hangs cannot hang the agent; the app's threads live in
  * its own thread group, whose uncaught exceptions are the app's, not the agent's. After a stop the threads still
- * alive past {@code stop-grace} are reported as {@link Lingering}.
+ * alive past {@code stop-grace} are reported as {@link Lingering}. The processes it starts are members of the
+ * runtime's {@link ProcessTree} (its calls to start them are rewritten) and end when it stops.
  */
 final class JarApp implements HostedApp {
     private static final Duration CALL_LIMIT = Duration.ofSeconds(5);
@@ -32,18 +33,21 @@ final class JarApp implements HostedApp {
     private final Path stateDir;
     private final Duration grace;
     private final Consumer<Lingering> onLingering;
+    private final ProcessTree processes;
     private final Consumer<String> log;
     private ReiziApp app;
     private volatile String exitAttempt;
 
-    private JarApp(AppRelease release, Path stateDir, Duration grace, Consumer<Lingering> onLingering,
-            Consumer<String> log) throws MalformedURLException {
+    private JarApp(AppRelease release, Path stateDir, Duration grace, ProcessTree processes,
+            Consumer<Lingering> onLingering, Consumer<String> log) throws MalformedURLException {
         this.release = release;
         this.stateDir = stateDir;
         this.grace = grace;
         this.onLingering = onLingering;
+        this.processes = processes;
         this.log = log;
-        this.loader = new AppClassLoader("app-v" + release.ver(), release.image().toUri().toURL(), this::exitAttempted);
+        this.loader = new AppClassLoader("app-v" + release.ver(), release.image().toUri().toURL(), this::exitAttempted,
+                processes);
         this.group = new AppThreads("app-v" + release.ver());
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(group, r, "app-" + release.ver());
@@ -54,14 +58,14 @@ final class JarApp implements HostedApp {
     }
 
     /** Loads and instantiates the entry class on the app's thread; the running release is not touched. */
-    static JarApp prepare(AppRelease release, Path stateDir, Duration grace, Consumer<Lingering> onLingering,
-            Consumer<String> log) throws AppFailure {
+    static JarApp prepare(AppRelease release, Path stateDir, Duration grace, ProcessTree processes,
+            Consumer<Lingering> onLingering, Consumer<String> log) throws AppFailure {
         String entry = release.entry().orElseThrow(() -> new AppFailure("a jar release needs an entry class"));
         Optional<String> bad = AppEntry.problem(AppRelease.AppKind.JAR, entry);
         if (bad.isPresent()) throw new AppFailure(bad.get());
         JarApp jar;
         try {
-            jar = new JarApp(release, stateDir, grace, onLingering, log);
+            jar = new JarApp(release, stateDir, grace, processes, onLingering, log);
         } catch (IOException e) {
             throw new AppFailure("cannot open " + release.image(), e);
         }
@@ -158,6 +162,8 @@ final class JarApp implements HostedApp {
                 log.accept(lingering.detail() + "; they are abandoned until the agent restarts");
                 onLingering.accept(lingering);
             }
+            int killed = processes.end(grace); // the processes the app started, and theirs
+            if (killed > 0) log.accept(release.name() + ": " + killed + " process(es) it started ignored SIGTERM; sent SIGKILL");
             try {
                 loader.close();
             } catch (IOException ignored) {

@@ -150,6 +150,35 @@ class JarContainmentTest {
     }
 
     @Test
+    void processesAJarStartsEndWithIt() throws Exception {
+        Path pids = dir.resolve("pids");
+        String daemon = "trap '' TERM; echo $$ >> " + pids + "; while :; do sleep 0.05; done";
+        String start = """
+                new ProcessBuilder("sh", "-c", "%1$s").start();
+                Runtime.getRuntime().exec(new String[] {"sh", "-c", "%1$s"});
+                new ProcessBuilder("sh", "-c", "setsid sh -c \\"%1$s\\" &").start();
+                """.formatted(daemon.replace("\"", "\\\""));
+        try (AppRuntime rt = new AppRuntime(dir.resolve("state"), Duration.ofMillis(300), log::add)) {
+            rt.start(jar(1, app(start)), Optional.empty());
+            for (int i = 0; i < 200 && (!java.nio.file.Files.exists(pids)
+                    || java.nio.file.Files.readAllLines(pids).size() < 3); i++) {
+                Thread.sleep(20);
+            }
+            List<Long> started = java.nio.file.Files.readAllLines(pids).stream().map(l -> Long.parseLong(l.trim())).toList();
+            assertEquals(3, started.size(), log.toString());
+            rt.swapTo(good(2));
+            try {
+                for (long pid : started) {
+                    assertFalse(ProcessTree.Stat.of(pid).filter(st -> !st.zombie()).isPresent(),
+                            "process " + pid + " the jar started outlived it: " + log);
+                }
+            } finally {
+                for (long pid : started) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    @Test
     void aStartThatNeverReturnsFailsAndItsThreadIsReported() throws Exception {
         try (AppRuntime rt = new AppRuntime(dir.resolve("state"), Duration.ofMillis(300), log::add)) {
             AppFailure f = assertThrows(AppFailure.class, () -> rt.start(jar(1, app("spin();")), Optional.empty()));
