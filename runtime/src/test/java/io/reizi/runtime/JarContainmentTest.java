@@ -86,10 +86,13 @@ class JarContainmentTest {
 
     @Test
     void haltFromABackgroundThreadFailsTheTrial() throws Exception {
-        // Healthy only once the halt was tried: the trial must still fail.
-        String start = "new Thread(() -> { try { Runtime.getRuntime().halt(3); } finally { tried = true; } }).start();";
-        String source = app(start, "", "return tried;", "return null;")
-                .replace("public class App implements ReiziApp {", "public class App implements ReiziApp { static volatile boolean tried;");
+        // The halt comes once start() has returned and the trial asks for health; healthy once the halt was tried:
+        // the trial must still fail.
+        String start = "new Thread(() -> { while (!asked) Thread.onSpinWait(); "
+                + "try { Runtime.getRuntime().halt(3); } finally { tried = true; } }).start();";
+        String source = app(start, "", "asked = true; return tried;", "return null;").replace(
+                "public class App implements ReiziApp {",
+                "public class App implements ReiziApp { static volatile boolean asked, tried;");
         try (AppRuntime rt = new AppRuntime(dir.resolve("state"), Duration.ofSeconds(1), log::add)) {
             rt.start(good(1), Optional.empty());
             rt.swapTo(jar(2, source));

@@ -70,10 +70,11 @@ class ProcessContainmentTest {
             rt.start(TestApps.release(dir, AppRelease.AppKind.EXEC, 1, null, escaper), Optional.empty());
             awaitPids(3);
             List<Long> v1 = pids();
-            Thread.sleep(1200); // the daemon's parent is gone by now: it was adopted by the agent, not PID 1
-            assertTrue(v1.stream().anyMatch(pid -> ProcessHandle.of(pid).flatMap(ProcessHandle::parent)
-                    .map(ProcessHandle::pid).equals(Optional.of(ProcessHandle.current().pid()))),
-                    "the daemon was adopted by the agent (its subreaper), not by PID 1");
+            // The daemon's parent exits at once: it is adopted by the agent (its subreaper), not by PID 1.
+            java.util.function.BooleanSupplier adopted = () -> v1.stream().anyMatch(pid -> ProcessHandle.of(pid)
+                    .flatMap(ProcessHandle::parent).map(ProcessHandle::pid).equals(Optional.of(ProcessHandle.current().pid())));
+            for (int i = 0; i < 500 && !adopted.getAsBoolean(); i++) Thread.sleep(20);
+            assertTrue(adopted.getAsBoolean(), "the daemon was adopted by the agent, not by PID 1");
 
             rt.swapTo(TestApps.release(dir, AppRelease.AppKind.EXEC, 2, null, quiet));
             for (long pid : v1) assertFalse(running(pid), "v1's process " + pid + " survived the swap: " + log);
