@@ -134,13 +134,11 @@ public final class AppRuntime implements AutoCloseable {
 
     /** The tag of this runtime's app processes: one per state folder, the same in every run of the agent. */
     static String treeTag(Path stateDir) {
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(stateDir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest, 0, 12);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        // Only tells apart the runtimes of one machine (their state folders differ): a 64-bit string hash will do, and
+        // costs no MessageDigest start-up on the agent's way to READY.
+        long h = 1125899906842597L;
+        for (int i = 0; i < stateDir.toString().length(); i++) h = 31 * h + stateDir.toString().charAt(i);
+        return Long.toHexString(h);
     }
 
     /** Anything unchecked from preparing a release (a hostile bundle, a broken jar) is an {@link AppFailure}. */

@@ -48,12 +48,24 @@ final class ProcessTree {
         this.tagBytes = (TAG + "=" + tag + "\0").getBytes(StandardCharsets.UTF_8);
         this.record = record;
         this.log = log;
-        Subreaper.enable();
     }
 
-    /** Marks what {@code pb} starts as a member of this tree. */
-    void tag(ProcessBuilder pb) {
+    /**
+     * Marks what {@code pb} starts as a member of this tree. The agent becomes a subreaper here, before the first app
+     * process, not at start-up: linking the native calls costs ~0.2 s of a cold JVM, which an agent that hosts no app
+     * never pays.
+     */
+    synchronized void tag(ProcessBuilder pb) {
+        Subreaper.enable();
         pb.environment().put(TAG, tag);
+        // The record exists before the process does: an agent killed between the two still has its successor scan
+        // for the tag (the pids come with the next save).
+        try {
+            if (!Files.exists(record)) Files.writeString(record, "");
+            saved = null;
+        } catch (IOException e) {
+            log.accept("cannot record the app's processes in " + record + ": " + e.getMessage());
+        }
     }
 
     /** A member the JDK just started (the app's main process, a health command): the JDK reaps it, never this class. */
@@ -99,8 +111,13 @@ final class ProcessTree {
         return killed;
     }
 
-    /** Ends what a previous run of the agent left (it was killed with -9): recorded pids and tagged processes. */
+    /**
+     * Ends what a previous run of the agent left (it was killed with -9): recorded pids and tagged processes. Without a
+     * record nothing was left: it is written as soon as an app process starts and deleted only once none is left, so
+     * an agent that ended its apps (or never had one) pays no scan of {@code /proc} on its way to READY.
+     */
     synchronized int endLeftovers(Duration grace) {
+        if (!Files.exists(record)) return 0;
         for (String line : readRecord()) {
             String[] f = line.trim().split(" ");
             if (f.length != 2) continue;

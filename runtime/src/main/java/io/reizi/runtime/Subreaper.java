@@ -38,7 +38,16 @@ final class Subreaper {
         } catch (Throwable t) {
             enabled = false;
         }
-        if (enabled) Thread.ofPlatform().daemon().name("reizi-orphan-reaper").start(Subreaper::sweep);
+        if (enabled) {
+            // The first app process may be started by a jar app's thread: the sweeper must not inherit its thread
+            // group or loader, or the app's stop would interrupt it and report it as the app's.
+            ThreadGroup root = Thread.currentThread().getThreadGroup();
+            while (root.getParent() != null) root = root.getParent();
+            Thread sweeper = Thread.ofPlatform().daemon().group(root).name("reizi-orphan-reaper")
+                    .inheritInheritableThreadLocals(false).unstarted(Subreaper::sweep);
+            sweeper.setContextClassLoader(Subreaper.class.getClassLoader());
+            sweeper.start();
+        }
         return enabled;
     }
 
@@ -54,7 +63,7 @@ final class Subreaper {
             try {
                 Thread.sleep(SWEEP_MS);
             } catch (InterruptedException e) {
-                return;
+                continue; // it lives as long as the agent: nothing is meant to stop it
             }
             java.util.Set<Long> exited = new java.util.HashSet<>();
             try (var children = ProcessHandle.current().children()) {

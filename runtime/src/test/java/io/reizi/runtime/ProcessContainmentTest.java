@@ -138,7 +138,13 @@ class ProcessContainmentTest {
 
     @Test
     void anOrphanNobodyWaitsForIsReapedNotLeftAZombie() throws Exception {
-        new AppRuntime(dir.resolve("state"), Duration.ofMillis(100), log::add).close(); // the agent is a subreaper now
+        try (AppRuntime rt = new AppRuntime(dir.resolve("state"), Duration.ofMillis(100), log::add)) {
+            rt.start(TestApps.release(dir, AppRelease.AppKind.EXEC, 1, null, TestApps.script(dir, "app", "sleep 10")),
+                    Optional.empty()); // the agent is a subreaper from its first app process on
+        }
+        Thread sweeper = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("reizi-orphan-reaper"))
+                .findFirst().orElseThrow();
+        assertFalse(AppRuntime.isAppThread(sweeper), "the sweeper is the agent's, whoever started the first app process");
         // Not an app's: as a jar app or a health command would, something the JDK started leaves a child and exits.
         Process parent = new ProcessBuilder("sh", "-c", "sh -c 'sleep 0.3' & echo $!").start();
         long orphan = Long.parseLong(new String(parent.getInputStream().readAllBytes()).trim());
