@@ -18,6 +18,8 @@ record ReleasePolicy(AgentConfig config, BankBackend banks) {
         if (m.kind() == Kind.JAR && m.entry().isEmpty()) {
             throw new Refusal(ErrorCode.MALFORMED, "a jar release needs an entry (the class implementing ReiziApp)");
         }
+        java.util.Optional<String> badEntry = io.reizi.runtime.AppEntry.problem(m.kind().wire(), m.entry());
+        if (badEntry.isPresent()) throw new Refusal(ErrorCode.MALFORMED, badEntry.get());
         if (m.expires().isPresent() && nowSeconds > m.expires().get()) {
             throw new Refusal(ErrorCode.EXPIRED, "manifest expired at " + m.expires().get());
         }

@@ -12,16 +12,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * An `exec` release as a supervised process: output into the agent's log with a prefix, restarted with
- * backoff when it crashes, SIGTERM then SIGKILL after the grace period on stop.
+ * An `exec` release as a supervised process tree: output into the agent's log with a prefix, restarted with
+ * backoff when it crashes, and on stop (or before a restart) its whole {@link ProcessTree} gets SIGTERM, then
+ * SIGKILL after the grace period — daemons it started included.
  */
 final class ExecApp implements HostedApp {
     private static final long MIN_BACKOFF_MS = 200;
     private static final long MAX_BACKOFF_MS = 30_000;
+    /** How often the supervisor takes in what the tree started or orphaned. */
+    private static final long TRACK_MS = 1000;
     private final AppRelease release;
     private final Bundle.Layout layout;
     private final Path stateDir;
     private final Duration grace;
+    private final ProcessTree tree;
     private final Consumer<String> log;
     private final Object lock = new Object();
     private Process process;
@@ -30,17 +34,20 @@ final class ExecApp implements HostedApp {
     private volatile boolean sawReady;
     private volatile int crashes;
 
-    private ExecApp(AppRelease release, Bundle.Layout layout, Path stateDir, Duration grace, Consumer<String> log) {
+    private ExecApp(AppRelease release, Bundle.Layout layout, Path stateDir, Duration grace, ProcessTree tree,
+            Consumer<String> log) {
         this.release = release;
         this.layout = layout;
         this.stateDir = stateDir;
         this.grace = grace;
+        this.tree = tree;
         this.log = log;
     }
 
     /** Unpacks the release into its bank; the running release is not touched. */
-    static ExecApp prepare(AppRelease release, Path stateDir, Duration grace, Consumer<String> log) throws AppFailure {
-        return new ExecApp(release, Bundle.unpack(release), stateDir, grace, log);
+    static ExecApp prepare(AppRelease release, Path stateDir, Duration grace, UnpackLimits limits, ProcessTree tree,
+            Consumer<String> log) throws AppFailure {
+        return new ExecApp(release, Bundle.unpack(release, limits), stateDir, grace, tree, log);
     }
 
     @Override
@@ -63,12 +70,14 @@ final class ExecApp implements HostedApp {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().put("REIZI_VER", Long.toString(release.ver()));
         pb.environment().put("REIZI_STATE_DIR", stateDir.toString());
+        tree.tag(pb);
         try {
             process = pb.start();
         } catch (IOException e) {
             throw new AppFailure("cannot start " + layout.program(), e);
         }
         Process p = process;
+        tree.started(p);
         Thread.ofPlatform().daemon().name("output-" + release.ver()).start(() -> pump(p));
     }
 
@@ -94,12 +103,15 @@ final class ExecApp implements HostedApp {
             long startedAt = System.nanoTime();
             int code;
             try {
-                code = p.waitFor();
+                while (!p.waitFor(TRACK_MS, TimeUnit.MILLISECONDS)) tree.refresh();
+                code = p.exitValue();
             } catch (InterruptedException e) {
                 return;
             }
             if (stopping) return;
             crashes++;
+            // What the crashed process left (daemons, workers) goes too: a restart must not add a second copy.
+            tree.end(grace);
             if (System.nanoTime() - startedAt > TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MS)) backoff = MIN_BACKOFF_MS;
             log.accept(release.name() + " exited with " + code + "; restarting in " + backoff + " ms");
             try {
@@ -132,19 +144,13 @@ final class ExecApp implements HostedApp {
             p = process;
         }
         if (supervisor != null) supervisor.interrupt();
-        if (p == null || !p.isAlive()) return;
-        // SIGTERM through the handle: Process.destroy() would also close the pipes, and the app's last
+        if (p == null) return;
+        // Signals go through process handles: Process.destroy() would also close the pipes, and the app's last
         // words during a graceful stop would kill it with SIGPIPE.
-        p.toHandle().destroy();
-        try {
-            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.accept(release.name() + " ignored SIGTERM for " + grace.toMillis() + " ms; sending SIGKILL");
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
+        int killed = tree.end(grace);
+        if (killed > 0) {
+            log.accept(release.name() + ": " + killed + " process(es) ignored SIGTERM for " + grace.toMillis()
+                    + " ms; sent SIGKILL");
         }
     }
 
@@ -178,8 +184,11 @@ final class ExecApp implements HostedApp {
 
     private boolean runHealthCommand(String command, long deadline) throws InterruptedException {
         try {
-            Process p = new ProcessBuilder("/bin/sh", "-c", command).directory(layout.dir().toFile())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", command).directory(layout.dir().toFile())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            tree.tag(pb); // what a health command leaves behind ends with the release
+            Process p = pb.start();
+            tree.started(p);
             long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
             if (!p.waitFor(left, TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
