@@ -7,6 +7,7 @@ import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.crypto.TrustedKeys;
 import io.reizi.runtime.AppRuntime;
+import io.reizi.runtime.UnpackLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The daemon: trust, banks and state from disk, the update state machine, its MQTT link and its timer.
@@ -32,6 +34,9 @@ public final class Agent implements AutoCloseable {
     private Updater updater;
     private Guardian guardian;
     private ScheduledExecutorService timer;
+    private AppRuntime runtime;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile int exitCode;
 
     public Agent(AgentConfig config) {
         this.config = config;
@@ -50,9 +55,13 @@ public final class Agent implements AutoCloseable {
         Log.info(trust.keys().size() + " trusted key(s) from " + config.trustDir());
         guardian = Guardian.open(config);
         guardian.extendStartup(Duration.ofSeconds(30));
-        Thread.setDefaultUncaughtExceptionHandler((t, e) -> guardian.panic("uncaught in thread " + t.getName(), e));
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+            if (AppRuntime.isAppThread(t)) Log.warn("the hosted app's thread " + t.getName() + " failed: " + e);
+            else guardian.panic("uncaught in thread " + t.getName(), e);
+        });
         link = new AgentLink(config, guardian.network(), guardian::panic);
-        AppRuntime runtime = new AppRuntime(config.dataDir().resolve("app-state"), config.stopGrace(), Log::info);
+        runtime = new AppRuntime(config.dataDir().resolve("app-state"), config.stopGrace(),
+                UnpackLimits.forMaxImageSize(config.maxImageSize()), Log::info);
         Updater.StatusSink sink = s -> {
             link.publish(s);
             guardian.onStatus(s);
@@ -96,9 +105,27 @@ public final class Agent implements AutoCloseable {
         try {
             updater.tick();
             guardian.beat();
+            shedLingeringThreads();
         } catch (RuntimeException e) {
             guardian.panic("the transfer timer failed", e);
         }
+    }
+
+    /**
+     * A Java thread cannot be killed: threads a replaced jar release left running past stop-grace keep their CPU
+     * and classes until the JVM ends. Once the update is idle (its status already says so), the agent stops in
+     * order and exits {@link Guardian#EXIT_PANIC}, which the unit restarts into the release that is active now.
+     */
+    private void shedLingeringThreads() {
+        if (runtime.lingering().isEmpty() || !(updater.phase() instanceof Phase.Idle) || exitCode != 0) return;
+        Log.warn(runtime.lingering().get().detail() + "; restarting (exit " + Guardian.EXIT_PANIC + ") to shed them");
+        exitCode = Guardian.EXIT_PANIC;
+        Thread.ofPlatform().name("reizi-restart").start(this::close);
+    }
+
+    /** The process's exit code once stopped: 0, or {@link Guardian#EXIT_PANIC} for a restart the agent asked for. */
+    public int exitCode() {
+        return exitCode;
     }
 
     /** The link delivers to the updater; a message the handlers failed on is refused as {@code failed}. */
@@ -141,6 +168,7 @@ public final class Agent implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         if (guardian != null) guardian.stopping();
         if (timer != null) timer.shutdownNow();
         if (updater != null) updater.shutdown();

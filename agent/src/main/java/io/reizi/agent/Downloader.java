@@ -10,6 +10,7 @@ import io.reizi.ota.wire.ChunkCodec;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Refusal;
+import io.reizi.watchdog.NetworkHealth;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -193,7 +194,7 @@ final class Downloader {
         DownloadSession d = session;
         if (d == null) return;
         if (d.syncDue(Integer.MAX_VALUE, config.syncInterval().toNanos(), now) && !sync(d)) return;
-        Duration stall = "good".equals(guard.net()) || guard.net() == null
+        Duration stall = guard.net() == NetworkHealth.Net.GOOD
                 ? config.stallInterval() : config.watchdog().stallIntervalDegraded();
         if (now - d.lastActivityAt >= stall.toNanos()) {
             Log.info("no chunk for " + stall.toMillis() + " ms; asking again");

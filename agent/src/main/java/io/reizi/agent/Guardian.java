@@ -170,8 +170,8 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
 
     /** The link's health now, in the contract's words (a status's {@code net} is stamped again when it is sent). */
     @Override
-    public String net() {
-        return network.classify(System.nanoTime()).wire();
+    public NetworkHealth.Net net() {
+        return network.classify(System.nanoTime());
     }
 
     @Override

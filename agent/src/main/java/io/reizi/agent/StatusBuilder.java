@@ -94,7 +94,7 @@ final class StatusBuilder {
 
     Status build() {
         return new Status(id, state.wire(), fw, ver, label, received, count, bytes, progress, rateBps, need,
-                device.active().wire(), device.activeVer(), swapMs, error, detail, guard.net(), guard.wdtMs(),
+                device.active().wire(), device.activeVer(), swapMs, error, detail, guard.net().wire(), guard.wdtMs(),
                 System.currentTimeMillis());
     }
 }

@@ -266,7 +266,9 @@ final class UpdateSteps {
             return new Phase.Idle();
         }
         Log.info("committed ver=" + ver + " in bank " + machine.state().active().wire());
-        machine.publish(machine.status(OtaState.COMMITTED).release(release).swapMs(swapMs).build());
+        StatusBuilder committed = machine.status(OtaState.COMMITTED).release(release).swapMs(swapMs);
+        lingering().ifPresent(committed::detail);
+        machine.publish(committed.build());
         swapMs = null;
         return new Phase.Idle();
     }
@@ -302,8 +304,13 @@ final class UpdateSteps {
         }
         Log.warn("rolled back ver=" + rb.ver() + " to bank " + machine.state().active().wire() + ": " + rb.reason());
         machine.publish(machine.status(OtaState.ROLLED_BACK).release(failed.orElse(null), rb.ver())
-                .error(rb.code(), rb.reason()).build());
+                .error(rb.code(), rb.reason() + lingering().map(l -> "; " + l).orElse("")).build());
         return new Phase.Idle();
+    }
+
+    /** Threads the replaced release left running past stop-grace: said in the status; the agent restarts to shed them. */
+    private Optional<String> lingering() {
+        return runtime.lingering().map(io.reizi.runtime.Lingering::detail);
     }
 
     /** The previous release runs again; a runtime that does not come back in time is reported, not waited for. */

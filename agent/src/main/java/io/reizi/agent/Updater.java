@@ -16,6 +16,7 @@ import io.reizi.ota.wire.Refusal;
 import io.reizi.runtime.AppFailure;
 import io.reizi.runtime.AppRelease;
 import io.reizi.runtime.AppRuntime;
+import io.reizi.watchdog.NetworkHealth;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -40,8 +41,8 @@ public final class Updater implements UpdateSteps.Machine {
 
     /** What the watchdog side knows and wants to hear: link health, the watchdog timeout, stalls, panics. */
     public interface Guard {
-        /** {@code good}, {@code degraded} or {@code down}. */
-        String net();
+        /** The link's health now. */
+        NetworkHealth.Net net();
 
         /** The watchdog timeout in force, in ms; null without a watchdog. */
         Long wdtMs();
@@ -416,6 +417,8 @@ public final class Updater implements UpdateSteps.Machine {
                 if (!next.equals(journal.entry().phase())) journal.enter(next);
                 setPhase(next);
             } catch (IOException e) {
+                // Stopping interrupts the worker, which closes the journal's channel mid-write: not a storage fault.
+                if (e instanceof java.nio.channels.ClosedByInterruptException || Thread.currentThread().isInterrupted()) return;
                 if (next instanceof Phase.RollingBack) {
                     Log.warn("cannot journal the rollback: " + e.getMessage());
                     setPhase(next);

@@ -163,8 +163,8 @@ final class UpdateRig {
         final List<String> panics = new ArrayList<>();
 
         @Override
-        public String net() {
-            return "good";
+        public io.reizi.watchdog.NetworkHealth.Net net() {
+            return io.reizi.watchdog.NetworkHealth.Net.GOOD;
         }
 
         @Override

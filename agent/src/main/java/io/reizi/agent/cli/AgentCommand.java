@@ -131,7 +131,7 @@ public final class AgentCommand implements Callable<Integer> {
             return EXIT_CONFIG;
         }
         agent.awaitStop();
-        return 0;
+        return agent.exitCode();
     }
 
     AgentConfig toConfig(ConfigFile f) throws ConfigFile.Invalid {
