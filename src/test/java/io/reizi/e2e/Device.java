@@ -54,6 +54,8 @@ final class Device implements AutoCloseable {
     AgentProcess agent;
     /** The active release's ver, as this test installed it. */
     long active;
+    /** The highest ver ever sent: every case gets fresh ones, as a rolled-back ver can never be installed again. */
+    private long lastVer;
     /** Restarts the supervisor made since the last {@link #mark()}: each one a death of the agent. */
     final List<String> deaths = new ArrayList<>();
 
@@ -109,6 +111,11 @@ final class Device implements AutoCloseable {
         return signed(p, ver, f -> {});
     }
 
+    long nextVer() {
+        lastVer = Math.max(lastVer, active) + 1;
+        return lastVer;
+    }
+
     Payload good(long ver) {
         return goodRelease.apply(ver);
     }
@@ -152,6 +159,18 @@ final class Device implements AutoCloseable {
                 "the good update ver=" + ver + " did not end within " + WAIT + ":" + StatusWatcher.describe(bed.watcher.since(0, id))));
         assertEquals("committed", end.state(), "the good update ver=" + ver + " after the case: " + end.error() + " (" + end.detail() + ")");
         active = ver;
+        lastVer = Math.max(lastVer, ver);
+    }
+
+    /** Takes the active ver from the device's latest status (after a case that failed, whatever it did). */
+    void followActive() {
+        List<Status> all = bed.watcher.since(0, id);
+        for (Status s : all.reversed()) {
+            if (s.activeVer() != null) {
+                active = Math.max(active, s.activeVer());
+                return;
+            }
+        }
     }
 
     /** The first status since {@code mark} that matches, supervising the agent meanwhile. */

@@ -90,6 +90,19 @@ class HostileCatalogueTest {
             }
         }
 
+        /** A bundle with links: refused as `malformed`, or committed with no link in the app folder leading out of it. */
+        record Contained() implements Expect {
+            @Override
+            public boolean keepsActive() {
+                return false;
+            }
+
+            @Override
+            public String toString() {
+                return "rolled_back|failed/malformed, or no link out";
+            }
+        }
+
         /** Nothing happens: no refusal, no download. */
         record Ignored() implements Expect {
             @Override
@@ -147,24 +160,31 @@ class HostileCatalogueTest {
 
     private void run(Device d, Case c) throws Exception {
         d.ensureUp();
-        long ver = d.active + 1;
+        long ver = d.nextVer();
         Device.Installed before = d.installed();
         long panics = d.panics();
         int mark = d.mark();
-        c.attack().run(d, ver);
-        check(d, c.expect(), mark, ver);
+        try {
+            c.attack().run(d, ver);
+            check(d, c.expect(), mark, ver);
+        } catch (Throwable failed) {
+            d.followActive(); // a failed case may have installed something: the next case starts from what is there
+            throw failed;
+        }
         assertEquals(panics, d.panics(), "a hostile input made the agent panic:\n" + d.tail());
         if (!c.mayRestart()) assertEquals(List.of(), d.deaths, "the agent died (systemd restarted it)");
         assertTrue(d.agent.isAlive(), "the agent is alive");
         if (c.expect().keepsActive()) assertEquals(before, d.installed(), "the active release is untouched");
-        d.updateWell(Math.max(ver, d.active) + 1);
+        d.updateWell(d.nextVer());
         c.after().run(d, ver);
     }
 
     private static void check(Device d, Expect expect, int mark, long ver) throws Exception {
         switch (expect) {
             case Expect.Refused r -> {
-                Status s = d.await(mark, x -> "failed".equals(x.state()), Duration.ofSeconds(15), "failed/" + r.error());
+                Status s = d.await(mark, x -> "failed".equals(x.state()) || Device.ends(x, ver), Duration.ofSeconds(15),
+                        "failed/" + r.error());
+                assertEquals("failed", s.state(), "the hostile manifest was not refused");
                 assertEquals(r.error(), s.error(), "detail: " + s.detail());
                 assertTrue(s.detail() != null && !s.detail().isBlank(), "a refusal says why");
             }
@@ -173,6 +193,23 @@ class HostileCatalogueTest {
                 assertFalse("committed".equals(s.state()), "the hostile release ver=" + ver + " was committed");
                 assertEquals(n.error(), s.error(), s.state() + ", detail: " + s.detail());
                 assertEquals(d.active, s.activeVer(), "active ver after the refusal");
+            }
+            case Expect.Contained c -> {
+                Status s = d.await(mark, x -> Device.ends(x, ver), Device.WAIT, "end of ver " + ver);
+                if ("committed".equals(s.state())) {
+                    d.active = ver;
+                    Path app = d.data().resolve("current/app").toRealPath();
+                    try (Stream<Path> all = Files.walk(app)) {
+                        for (Path p : all.toList()) {
+                            if (Files.isSymbolicLink(p)) {
+                                Path target = p.getParent().resolve(Files.readSymbolicLink(p)).normalize();
+                                assertTrue(target.startsWith(app), p + " links out of the app folder to " + target);
+                            }
+                        }
+                    }
+                } else {
+                    assertEquals("malformed", s.error(), s.state() + ", detail: " + s.detail());
+                }
             }
             case Expect.Ignored i -> {
                 Thread.sleep(1500);
@@ -276,7 +313,10 @@ class HostileCatalogueTest {
     }
 
     private static final String SHA_OF_NOTHING = Sha256.text(Sha256.digest(new byte[0]));
+    /** Deeper than Jackson's own nesting limit (1000): its parser refuses it. */
     private static final byte[] BOMB = Cbor.nest(5000, Cbor.uint(1));
+    /** Under Jackson's limit: only a limit of our own (or a decoder that does not recurse) stops it. */
+    private static final byte[] DEEP = Cbor.nest(900, Cbor.uint(1));
 
     // ------------------------------------------------------------------ manifest fields
 
@@ -317,10 +357,10 @@ class HostileCatalogueTest {
                     f.put("chunk", 65536);
                     f.put("count", 32);
                 }),
-                field("size 2^62", new Expect.Refused("too_large"), f -> {
-                    f.put("size", 1L << 62);
-                    f.put("chunk", 1L << 30);
-                    f.put("count", 1L << 32);
+                field("size 1 TiB", new Expect.Refused("too_large"), f -> {
+                    f.put("size", 1L << 40);
+                    f.put("chunk", 1L << 20);
+                    f.put("count", 1L << 20);
                 }),
                 field("chunk missing", MALFORMED, f -> f.remove("chunk")),
                 field("chunk 0", MALFORMED, f -> f.put("chunk", 0)),
@@ -354,6 +394,7 @@ class HostileCatalogueTest {
                 }),
                 rawField("duplicate key ver", MALFORMED, "ver", null, Cbor.text("ver"), Cbor.uint(1), Cbor.text("ver"), Cbor.uint(1L << 40)),
                 rawField("signed nesting bomb in an unknown key", MALFORMED, "label", null, Cbor.text("x-deep"), BOMB),
+                rawField("signed 900-deep nesting in an unknown key", MALFORMED, "label", null, Cbor.text("x-deep"), DEEP),
                 new Case("manifest is an array", MALFORMED, (d2, v) -> send(d2,
                         Forge.signed(Cbor.array(Cbor.uint(1), Cbor.uint(v)), d2.key()).tagged(), d2.good(v), v)),
                 new Case("manifest payload empty", MALFORMED, (d2, v) -> send(d2,
@@ -361,11 +402,11 @@ class HostileCatalogueTest {
                 new Case("manifest map then trailing bytes", MALFORMED, (d2, v) -> send(d2, Forge.signed(Cbor.cat(
                         Device.manifestBytes(Device.fields(d2.good(v), v)), Cbor.uint(0)), d2.key()).tagged(), d2.good(v), v)),
                 new Case("ver equal to the active one, other image", new Expect.Refused("rollback_refused"),
-                        (d2, v) -> send(d2, d2.signed(Device.image(-v, 999, 256), v - 1), Device.image(-v, 999, 256), v - 1)),
+                        (d2, v) -> send(d2, d2.signed(Device.image(-v, 999, 256), d2.active), Device.image(-v, 999, 256), d2.active)),
                 new Case("ver below the active one", new Expect.Refused("rollback_refused"),
-                        (d2, v) -> send(d2, d2.signed(d2.good(v - 2), v - 2), d2.good(v - 2), v - 2)),
+                        (d2, v) -> send(d2, d2.signed(d2.good(d2.active - 1), d2.active - 1), d2.good(d2.active - 1), d2.active - 1)),
                 new Case("replay of the active release's manifest", new Expect.AnsweredCommitted(),
-                        (d2, v) -> d2.raw.manifest(d2.id, d2.signed(d2.good(v - 1), v - 1)))));
+                        (d2, v) -> d2.raw.manifest(d2.id, d2.signed(d2.good(d2.active), d2.active)))));
     }
 
     // ------------------------------------------------------------------ the COSE_Sign1 envelope
@@ -426,6 +467,9 @@ class HostileCatalogueTest {
                         Forge.kidHeader(x.bed.ecKey.kid()), Cbor.bstr(m), Cbor.bstr(Forge.signature(x.key(), Forge.algHeader(-7), m))).tagged()),
                 cose("untrusted key", new Expect.Refused("untrusted_key"), (x, m, g) -> Forge.signed(m, Keys.generate(Keys.Alg.ED25519)).tagged()),
                 cose("nesting bomb as the whole message", MALFORMED, (x, m, g) -> BOMB),
+                cose("900-deep nesting as the whole message", MALFORMED, (x, m, g) -> DEEP),
+                cose("900-deep nesting in the unprotected header", MALFORMED, (x, m, g) -> g.unprotectedItem(Cbor.map(Cbor.uint(33), DEEP)).tagged()),
+                cose("unsigned 900-deep nesting as the payload", BAD_SIGNATURE, (x, m, g) -> g.payloadItem(Cbor.bstr(DEEP)).tagged()),
                 cose("nesting bomb in the unprotected header", MALFORMED, (x, m, g) -> g.unprotectedItem(Cbor.map(Cbor.uint(33), BOMB)).tagged()),
                 cose("nesting bomb in the protected header", MALFORMED, (x, m, g) -> Forge.signed(m, x.key(),
                         Cbor.map(Cbor.uint(1), Cbor.integer(-8), Cbor.uint(33), BOMB)).tagged()),
@@ -538,7 +582,12 @@ class HostileCatalogueTest {
                     }
                 }),
                 chunk("nesting bomb on the chunk topic", commits, (x, v, p) -> x.raw.chunk(x.id, BOMB)),
-                chunk("2 MiB of data for seq 0", commits, (x, v, p) -> x.raw.chunk(x.id, Device.chunk(v, 0, new byte[2 << 20]))),
+                chunk("900-deep nesting on the chunk topic", commits, (x, v, p) -> x.raw.chunk(x.id, DEEP)),
+                chunk("30 900-deep messages in a burst", commits, (x, v, p) -> {
+                    for (int i = 0; i < 30; i++) x.raw.chunk(x.id, DEEP);
+                }),
+                // The broker's message_size_limit is 1 MiB + 1 KiB: the largest chunk that reaches the agent.
+                chunk("1 MiB of data for seq 0", commits, (x, v, p) -> x.raw.chunk(x.id, Device.chunk(v, 0, new byte[1 << 20]))),
                 chunk("duplicate key seq", commits, (x, v, p) -> x.raw.chunk(x.id,
                         encode(chunkFields(v, 1, p.slice(0)), Cbor.text("seq"), Cbor.uint(0)))),
                 chunk("forged chunk, self-consistent hash (v1 has no per-chunk signature)",
@@ -548,6 +597,8 @@ class HostileCatalogueTest {
     // ------------------------------------------------------------------ exec bundles
 
     private static final Expect EXEC_MALFORMED = new Expect.NotInstalled("malformed");
+    /** The issue asks only that links cannot point outside: refusing the bundle or storing links as plain files both do. */
+    private static final Expect CONTAINED = new Expect.Contained();
 
     private static Case release(String name, Expect expect, Device.Payload hostile) {
         return new Case(name, expect, (d, v) -> send(d, d.signed(hostile, v), hostile, v));
@@ -599,13 +650,13 @@ class HostileCatalogueTest {
                         HostileReleases.Entry.file("bin/" + up + slip2.toString().substring(1), "x", 0644)))).after(absent(slip2)),
                 release("absolute entry name", EXEC_MALFORMED, exec("bin/app", HostileReleases.zip(program,
                         HostileReleases.Entry.file(abs.toString(), "x", 0644)))).after(absent(abs)),
-                release("symlink to /etc", EXEC_MALFORMED, exec("bin/app", HostileReleases.zip(program,
+                release("symlink to /etc", CONTAINED, exec("bin/app", HostileReleases.zip(program,
                         HostileReleases.Entry.link("etc", "/etc")))),
-                release("symlink out, then a file through it", EXEC_MALFORMED, exec("bin/app", HostileReleases.zip(program,
+                release("symlink out, then a file through it", CONTAINED, exec("bin/app", HostileReleases.zip(program,
                         HostileReleases.Entry.link("out", "../../.."), HostileReleases.Entry.file("out/pwned", "x", 0644))))
                         .after((x, v) -> absent(x.data().resolve("pwned")).run(x, v)),
                 release("zip bomb: 1 GiB of zeros", EXEC_MALFORMED, exec("bin/app", HostileReleases.bomb(1L << 30))),
-                release("70000 entries", EXEC_MALFORMED, exec("bin/app", HostileReleases.manyEntries(70_000))),
+                release("20000 entries", EXEC_MALFORMED, exec("bin/app", HostileReleases.manyEntries(20_000))),
                 release("entry ../ outside the bundle", EXEC_MALFORMED, exec("../../app/bin/app", HostileReleases.zip(program))),
                 release("entry names no file in the bundle", EXEC_MALFORMED, exec("bin/nope", HostileReleases.zip(program))),
                 release("corrupt zip (magic, then junk)", EXEC_MALFORMED, exec("bin/app", Cbor.cat(new byte[] {'P', 'K', 3, 4},
@@ -704,7 +755,11 @@ class HostileCatalogueTest {
         return (d, v) -> {
             d.agent.stop();
             damage.apply(d.data());
-            d.agent.start().awaitReady();
+            try {
+                d.agent.start().awaitReady();
+            } catch (IllegalStateException noStart) {
+                throw new AssertionError("the agent does not start on the damaged data dir:\n" + d.tail());
+            }
         };
     }
 
@@ -721,7 +776,11 @@ class HostileCatalogueTest {
             try (Stream<Path> banks = Files.list(d.data().resolve("banks"))) {
                 for (Path bank : banks.toList()) if (Files.exists(bank.resolve("download.cose"))) damage.apply(bank);
             }
-            d.agent.start().awaitReady();
+            try {
+                d.agent.start().awaitReady();
+            } catch (IllegalStateException noStart) {
+                throw new AssertionError("the agent does not start on the damaged side files:\n" + d.tail());
+            }
             send(d, d.signed(p, v), p, v);
         };
     }
