@@ -205,6 +205,12 @@ final class Device implements AutoCloseable {
         if (!agent.isAlive()) agent.start().awaitReady();
     }
 
+    /** After a failed case: the agent may be wedged (alive, deaf), so it is killed and started afresh. */
+    void reset() throws Exception {
+        agent.kill9();
+        agent.start().awaitReady();
+    }
+
     String tail() throws IOException {
         List<String> lines = agent.log().lines().toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));

@@ -169,6 +169,7 @@ class HostileCatalogueTest {
             check(d, c.expect(), mark, ver);
         } catch (Throwable failed) {
             d.followActive(); // a failed case may have installed something: the next case starts from what is there
+            d.reset();
             throw failed;
         }
         assertEquals(panics, d.panics(), "a hostile input made the agent panic:\n" + d.tail());
@@ -179,23 +180,26 @@ class HostileCatalogueTest {
         c.after().run(d, ver);
     }
 
+    /** The attacks have already waited for the release to end (Device.deliver); the checks only look. */
+    private static final Duration LOOK = Duration.ofSeconds(5);
+
     private static void check(Device d, Expect expect, int mark, long ver) throws Exception {
         switch (expect) {
             case Expect.Refused r -> {
-                Status s = d.await(mark, x -> "failed".equals(x.state()) || Device.ends(x, ver), Duration.ofSeconds(15),
+                Status s = d.await(mark, x -> "failed".equals(x.state()) || Device.ends(x, ver), LOOK,
                         "failed/" + r.error());
                 assertEquals("failed", s.state(), "the hostile manifest was not refused");
                 assertEquals(r.error(), s.error(), "detail: " + s.detail());
                 assertTrue(s.detail() != null && !s.detail().isBlank(), "a refusal says why");
             }
             case Expect.NotInstalled n -> {
-                Status s = d.await(mark, x -> Device.ends(x, ver), Device.WAIT, "end of ver " + ver);
+                Status s = d.await(mark, x -> Device.ends(x, ver), LOOK, "end of ver " + ver);
                 assertFalse("committed".equals(s.state()), "the hostile release ver=" + ver + " was committed");
                 assertEquals(n.error(), s.error(), s.state() + ", detail: " + s.detail());
                 assertEquals(d.active, s.activeVer(), "active ver after the refusal");
             }
             case Expect.Contained c -> {
-                Status s = d.await(mark, x -> Device.ends(x, ver), Device.WAIT, "end of ver " + ver);
+                Status s = d.await(mark, x -> Device.ends(x, ver), LOOK, "end of ver " + ver);
                 if ("committed".equals(s.state())) {
                     d.active = ver;
                     Path app = d.data().resolve("current/app").toRealPath();
@@ -219,7 +223,7 @@ class HostileCatalogueTest {
                         "ignored, but:" + StatusWatcher.describe(seen));
             }
             case Expect.Commits c -> {
-                Status s = d.await(mark, x -> Device.ends(x, ver), Device.WAIT, "end of ver " + ver);
+                Status s = d.await(mark, x -> Device.ends(x, ver), LOOK, "end of ver " + ver);
                 assertEquals("committed", s.state(), "error " + s.error() + ": " + s.detail());
                 Device.Payload p = d.good(ver);
                 if (p.kind() == Kind.IMAGE) {
