@@ -205,10 +205,24 @@ final class Device implements AutoCloseable {
         if (!agent.isAlive()) agent.start().awaitReady();
     }
 
-    /** After a failed case: the agent may be wedged (alive, deaf), so it is killed and started afresh. */
+    /**
+     * After a failed case: the agent may be wedged (alive, deaf), so it is killed and started afresh, again while it
+     * comes back on the trial of the release that wedged it (past the trial-restart limit it rolls back by itself).
+     */
     void reset() throws Exception {
-        agent.kill9();
-        agent.start().awaitReady();
+        for (int attempt = 0; attempt < 4; attempt++) {
+            agent.kill9();
+            int mark = bed.watcher.mark();
+            agent.start().awaitReady();
+            long deadline = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+            while (System.nanoTime() < deadline) {
+                List<Status> seen = bed.watcher.since(mark, id);
+                if (!seen.isEmpty() && Set.of("idle", "committed", "rolled_back", "failed").contains(seen.getLast().state())) {
+                    return;
+                }
+                Thread.sleep(50);
+            }
+        }
     }
 
     String tail() throws IOException {

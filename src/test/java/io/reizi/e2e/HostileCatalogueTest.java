@@ -168,8 +168,8 @@ class HostileCatalogueTest {
             c.attack().run(d, ver);
             check(d, c.expect(), mark, ver);
         } catch (Throwable failed) {
-            d.followActive(); // a failed case may have installed something: the next case starts from what is there
             d.reset();
+            d.followActive(); // a failed case may have installed something: the next case starts from what is there
             throw failed;
         }
         assertEquals(panics, d.panics(), "a hostile input made the agent panic:\n" + d.tail());
