@@ -212,6 +212,8 @@ final class Device implements AutoCloseable {
     void reset() throws Exception {
         for (int attempt = 0; attempt < 4; attempt++) {
             agent.kill9();
+            // Panic exits of the failed case would count towards the crash-loop limit of the next one.
+            Files.deleteIfExists(data().resolve("panic-exits"));
             int mark = bed.watcher.mark();
             agent.start().awaitReady();
             long deadline = System.nanoTime() + Duration.ofSeconds(6).toNanos();
