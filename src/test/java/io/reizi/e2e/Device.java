@@ -197,7 +197,11 @@ final class Device implements AutoCloseable {
                     + " by itself: Restart=on-failure leaves the device silent. Log tail:\n" + tail());
         }
         deaths.add("exit " + code);
-        agent.start().awaitReady();
+        try {
+            agent.start().awaitReady();
+        } catch (IllegalStateException noStart) {
+            throw new AssertionError("the agent died (exit " + code + ") and does not come back:\n" + tail());
+        }
     }
 
     /** Before a case: an agent killed by an earlier case is started again so that one failure names one case. */

@@ -696,7 +696,9 @@ class HostileCatalogueTest {
 
     /** utime + stime of a process, in clock ticks (1/100 s), from /proc. */
     static long cpuTicks(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        Path file = Path.of("/proc/" + pid + "/stat");
+        if (!Files.exists(file)) throw new AssertionError("the agent (pid " + pid + ") ended while idle");
+        String stat = Files.readString(file);
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
@@ -719,8 +721,11 @@ class HostileCatalogueTest {
         return family(d, List.of(
                 release("System.exit(0) in start()", JAR_FAILS, jar.apply(ok.withStart("System.exit(0);"))).allowingRestart(),
                 release("Runtime.halt(0) in start()", JAR_FAILS, jar.apply(ok.withStart("Runtime.getRuntime().halt(0);"))).allowingRestart(),
-                release("System.exit(1) from an app thread once healthy", JAR_FAILS, jar.apply(ok.withStart(
-                        "Thread.ofPlatform().start(() -> { try { Thread.sleep(300); } catch (InterruptedException e) { } System.exit(1); });")))
+                // Healthy only after a second, so that the exit falls inside the trial whatever the machine's speed.
+                release("System.exit(1) from an app thread during the trial", JAR_FAILS, jar.apply(ok
+                        .withMembers("private final long started = System.nanoTime();")
+                        .withHealth("return System.nanoTime() - started > 1_000_000_000L;")
+                        .withStart("Thread.ofPlatform().start(() -> { try { Thread.sleep(300); } catch (InterruptedException e) { } System.exit(1); });")))
                         .allowingRestart(),
                 release("System.exit(0) in a static initializer", JAR_FAILS, jar.apply(ok.withStatic("System.exit(0);"))).allowingRestart(),
                 release("System.exit(0) in stop() when swapped out", new Expect.Commits(), jar.apply(ok.withStop("System.exit(0);")))
