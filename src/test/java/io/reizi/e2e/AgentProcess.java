@@ -83,6 +83,11 @@ final class AgentProcess implements AutoCloseable {
         return awaitExit(20);
     }
 
+    /** The running agent's process id (it changes at each start). */
+    long pid() {
+        return process.pid();
+    }
+
     boolean isAlive() {
         return process != null && process.isAlive();
     }
