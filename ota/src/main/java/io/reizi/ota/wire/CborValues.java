@@ -8,6 +8,11 @@ import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 import com.fasterxml.jackson.dataformat.cbor.CBORParser;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +29,7 @@ import java.util.OptionalLong;
  *
  * <p>Every input comes from the network, so the reader is strict and bounded: at most {@link #MAX_DEPTH}
  * nested arrays/maps (the contract's messages need 2), no duplicate map keys, map keys only text or
- * integers, no tag inside the item but bignums (a number like any other, range-checked by the codecs),
+ * integers, text that is valid Unicode, no tag inside the item but bignums (a number like any other, range-checked by the codecs),
  * nothing after the item. Any defect, and anything
  * the parser itself throws, is an {@link IOException}; the codecs turn it into a {@code malformed} refusal.
  */
@@ -50,6 +55,9 @@ public final class CborValues {
     private static final int MAJOR_NEGATIVE = 1;
     private static final int MAJOR_TEXT = 3;
     private static final int MAJOR_TAG = 6;
+
+    private static final ThreadLocal<CharsetDecoder> STRICT_UTF8 = ThreadLocal.withInitial(() -> StandardCharsets.UTF_8
+            .newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
 
     private static final CBORFactory FACTORY = CBORFactory.builder()
             // Jackson stops one level past ours (which says why), long before recursion nears the stack's end.
@@ -131,7 +139,7 @@ public final class CborValues {
         private Object scalar(JsonToken t) throws IOException {
             return switch (t) {
                 case VALUE_EMBEDDED_OBJECT -> p.getBinaryValue();
-                case VALUE_STRING -> p.getText();
+                case VALUE_STRING -> text(p.getText());
                 case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
                         ? p.getBigIntegerValue() : (Object) p.getLongValue();
                 case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
@@ -142,11 +150,32 @@ public final class CborValues {
             };
         }
 
+        /**
+         * The current text item, checked against its bytes: Jackson's UTF-8 decoding is lenient (a lead byte
+         * without its continuation bytes, an encoded surrogate or an overlong form all decode to something),
+         * and text an encoder cannot write back failed later, far from the input. Found by fuzzing. An
+         * indefinite-length text, rare, is checked as decoded only.
+         */
+        private String text(String decoded) throws IOException {
+            int at = (int) p.currentTokenLocation().getByteOffset();
+            int info = cbor[at] & 0x1f;
+            if ((cbor[at] & 0xff) >>> 5 != MAJOR_TEXT || info == 31) return wellFormed(decoded);
+            int header = info < 24 ? 1 : 1 + (1 << (info - 24)); // 1, 2, 4 or 8 length bytes follow
+            long length = info < 24 ? info : 0;
+            for (int i = 1; i < header; i++) length = (length << 8) | (cbor[at + i] & 0xff);
+            try {
+                STRICT_UTF8.get().decode(ByteBuffer.wrap(cbor, at + header, (int) length));
+            } catch (CharacterCodingException e) {
+                throw new IOException("CBOR text is not valid UTF-8");
+            }
+            return decoded;
+        }
+
         /** A map key as it was encoded: text, or an integer that fits a long. */
         private Object key() throws IOException {
             String name = p.currentName();
             return switch (majorType(cbor, p)) {
-                case MAJOR_TEXT -> name;
+                case MAJOR_TEXT -> text(name);
                 case MAJOR_UNSIGNED, MAJOR_NEGATIVE -> {
                     try {
                         yield Long.parseLong(name);
@@ -157,6 +186,19 @@ public final class CborValues {
                 default -> throw new IOException("CBOR map key must be text or an integer");
             };
         }
+    }
+
+    /** Text as Jackson decoded it, refused when it holds a lone surrogate, which no encoder can write back. */
+    private static String wellFormed(String text) throws IOException {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IOException("CBOR text is not valid UTF-8");
+            }
+        }
+        return text;
     }
 
     /** Writes CBOR with a generator; for the encoders, whose output cannot fail but for a bug. */

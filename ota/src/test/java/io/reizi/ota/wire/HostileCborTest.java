@@ -167,6 +167,23 @@ class HostileCborTest {
         }
     }
 
+    /**
+     * Fuzzing finding 2 (DecoderFuzzTest#manifest and #chunk): text with a UTF-8 lead byte missing its
+     * continuation bytes, or an encoded surrogate, decoded to a lone surrogate that the encoders then
+     * failed on (IllegalStateException). Now malformed, in values and in keys.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"67 62f66e2f72756e", "63 eda080", "63 edb080", "66 f09f98 616263", "a1 63eda080 01"})
+    void textThatIsNotUnicodeIsMalformed(String text) throws Exception {
+        byte[] plain = ManifestCodec.encode(ManifestCodec.decode(ManifestCodecTest.cbor(x -> {})));
+        String h = HexFormat.of().formatHex(plain);
+        String header = String.format("%02x", (plain[0] & 0xff) + 1);
+        byte[] withLabel = hex(header + h.substring(2) + "656c6162656c" + text.replace(" ", "")); // "label": text
+        Refusal r = (Refusal) outcome(ManifestCodec::decode, withLabel);
+        assertEquals(ErrorCode.MALFORMED, r.code());
+        assertTrue(r.getMessage().contains("not valid UTF-8"), r.getMessage());
+    }
+
     /** Values of the wrong kind where the contract wants an unsigned integer, in each decoder's fields. */
     @ParameterizedTest
     @ValueSource(strings = {"fb 4000000000000000", "f9 3c00", "20", "3b 7fffffffffffffff", "1b ffffffffffffffff",
