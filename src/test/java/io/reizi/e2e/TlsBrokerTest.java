@@ -37,12 +37,7 @@ class TlsBrokerTest {
     @Test
     void mutualTlsUpdatesAndTheBrokerKeepsDevicesApart() throws Exception {
         Path certs = dir.resolve("certs");
-        Certs.Issued ca = Certs.ca("test CA", Duration.ofDays(30));
-        Certs.write(certs, "ca", ca);
-        Certs.write(certs, "broker", Certs.leaf(ca, "localhost", List.of("localhost", "127.0.0.1"), true, Instant.now(), Duration.ofDays(30)));
-        for (String id : List.of("publisher", "dev1", "dev2")) {
-            Certs.write(certs, id, Certs.leaf(ca, id, List.of(), false, Instant.now(), Duration.ofDays(30)));
-        }
+        Certs.Issued ca = FleetCerts.issue(certs, List.of("publisher", "dev1", "dev2"));
         Certs.write(certs, "expired", Certs.leaf(ca, "dev1", List.of(), false, Instant.now().minus(Duration.ofDays(10)), Duration.ofDays(1)));
         Certs.write(certs, "stranger", Certs.leaf(Certs.ca("other CA", Duration.ofDays(30)), "dev1", List.of(), false,
                 Instant.now(), Duration.ofDays(30)));

@@ -1,5 +1,8 @@
 package io.reizi.ota.bank;
 
+import io.reizi.ota.crypto.CoseSign1;
+import io.reizi.ota.wire.ManifestCodec;
+import io.reizi.ota.wire.Refusal;
 import io.reizi.ota.wire.Sha256;
 import java.io.Closeable;
 import java.io.IOException;
@@ -26,6 +29,9 @@ public final class Staging implements Closeable {
     static final String MANIFEST = "download.cose";
     public static final String IMAGE = "image";
     public static final String SIGNED_MANIFEST = "manifest.cose";
+    /** Far above any manifest the broker lets through (its message_size_limit is about 1 MiB). */
+    static final long MAX_MANIFEST_BYTES = 4L << 20;
+    private static final System.Logger LOG = System.getLogger(Staging.class.getName());
 
     /** What a previous run left behind: the signed manifest and the chunks known to be on disk. */
     public record Leftover(byte[] cose, BitSet durable) {}
@@ -47,13 +53,52 @@ public final class Staging implements Closeable {
         return leftoverIn(banks.bankDir(bank));
     }
 
-    /** The download recorded in a bank's metadata folder (for reading a data dir without its backend). */
+    /**
+     * The download recorded in a bank's metadata folder (for reading a data dir without its backend). Side
+     * files that cannot be what this class wrote are discarded with a warning: a signed manifest over
+     * {@link #MAX_MANIFEST_BYTES} drops the download; a bitmap whose length is not the manifest's
+     * {@code ceil(count / 8)} bytes, or with bits past {@code count}, is read as empty (the download then
+     * asks again for everything). The manifest's signature is checked by the caller, not here.
+     */
     public static Optional<Leftover> leftoverIn(Path meta) throws IOException {
         Path cose = meta.resolve(MANIFEST);
         if (!Files.exists(cose)) return Optional.empty();
-        BitSet durable = Files.exists(meta.resolve(BITMAP))
-                ? BitSet.valueOf(Files.readAllBytes(meta.resolve(BITMAP))) : new BitSet();
-        return Optional.of(new Leftover(Files.readAllBytes(cose), durable));
+        long coseSize = Files.size(cose);
+        if (coseSize > MAX_MANIFEST_BYTES) {
+            LOG.log(System.Logger.Level.WARNING, cose + " is " + coseSize + " bytes, not a signed manifest: dropping"
+                    + " the download it records");
+            for (String f : new String[] {BITMAP, MANIFEST}) Files.deleteIfExists(meta.resolve(f));
+            return Optional.empty();
+        }
+        byte[] signed = Files.readAllBytes(cose);
+        return Optional.of(new Leftover(signed, durableChunks(meta.resolve(BITMAP), chunkCount(signed))));
+    }
+
+    /** The manifest's chunk count, or -1 when the manifest does not decode (the caller then drops it). */
+    private static int chunkCount(byte[] signed) {
+        try {
+            return ManifestCodec.decode(CoseSign1.decode(signed).payload()).count();
+        } catch (Refusal r) {
+            return -1;
+        }
+    }
+
+    private static BitSet durableChunks(Path bitmap, int count) throws IOException {
+        if (!Files.exists(bitmap) || count < 0) return new BitSet();
+        long expected = (count + 7) / 8;
+        long size = Files.size(bitmap);
+        if (size != 0 && size != expected) {
+            LOG.log(System.Logger.Level.WARNING, bitmap + " is " + size + " bytes, not " + expected + " for " + count
+                    + " chunks: discarded, the download asks again for every chunk");
+            return new BitSet();
+        }
+        BitSet durable = BitSet.valueOf(Files.readAllBytes(bitmap));
+        if (durable.length() > count) {
+            LOG.log(System.Logger.Level.WARNING, bitmap + " marks chunks past the last (" + count
+                    + "): discarded, the download asks again for every chunk");
+            return new BitSet();
+        }
+        return durable;
     }
 
     /** Starts a new download into {@code bank}, dropping whatever the bank held. */

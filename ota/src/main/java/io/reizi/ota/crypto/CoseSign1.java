@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
@@ -27,8 +28,11 @@ import org.bouncycastle.util.BigIntegers;
  */
 public final class CoseSign1 {
     public static final int TAG = 18;
-    private static final int HEADER_ALG = 1;
-    private static final int HEADER_KID = 4;
+    private static final long HEADER_ALG = 1;
+    private static final long HEADER_CRIT = 2;
+    private static final long HEADER_KID = 4;
+    /** The header labels whose meaning this decoder applies, so {@code crit} may name them. */
+    private static final Set<Long> UNDERSTOOD = Set.of(HEADER_ALG, HEADER_KID);
 
     /** A decoded envelope whose signature has not been checked yet. */
     public record Envelope(int alg, byte[] protectedHeader, Optional<byte[]> kid, byte[] payload, byte[] signature) {
@@ -74,14 +78,23 @@ public final class CoseSign1 {
         });
     }
 
+    /**
+     * Parses an envelope strictly (RFC 9052): tag 18 or no tag; header labels are integers; {@code alg} (1)
+     * in the protected bucket; {@code crit} (2), if present, only in the protected bucket and naming labels
+     * this decoder understands; no label in both buckets; {@code kid} (4) a byte string. Every defect is
+     * {@code malformed}: the contract's word for a message of the wrong shape.
+     */
     public static Envelope decode(byte[] cose) throws Refusal {
-        Object root;
+        CborValues.Tagged root;
         try {
-            root = CborValues.read(cose);
+            root = CborValues.readTagged(cose);
         } catch (IOException e) {
             throw malformed("COSE_Sign1 is not valid CBOR: " + e.getMessage());
         }
-        if (!(root instanceof List<?> parts) || parts.size() != 4) throw malformed("COSE_Sign1 must be a 4-element array");
+        if (root.tag().isPresent() && root.tag().getAsLong() != TAG) {
+            throw malformed("COSE_Sign1 must be tagged 18 or untagged, not tag " + root.tag().getAsLong());
+        }
+        if (!(root.value() instanceof List<?> parts) || parts.size() != 4) throw malformed("COSE_Sign1 must be a 4-element array");
         if (!(parts.get(0) instanceof byte[] protectedBytes)) throw malformed("COSE_Sign1 protected header must be a byte string");
         if (!(parts.get(1) instanceof Map<?, ?> unprotectedHeader)) throw malformed("COSE_Sign1 unprotected header must be a map");
         if (!(parts.get(2) instanceof byte[] payload)) throw malformed("COSE_Sign1 payload must be a byte string (not detached)");
@@ -90,18 +103,46 @@ public final class CoseSign1 {
         try {
             headers = protectedBytes.length == 0 ? null : CborValues.read(protectedBytes);
         } catch (IOException e) {
-            throw malformed("COSE_Sign1 protected header is not valid CBOR");
+            throw malformed("COSE_Sign1 protected header is not valid CBOR: " + e.getMessage());
         }
         if (!(headers instanceof Map<?, ?> protectedHeader)) throw malformed("COSE_Sign1 protected header must be a map");
-        if (!(protectedHeader.get(String.valueOf(HEADER_ALG)) instanceof Long alg)) {
+        checkLabels("protected", protectedHeader);
+        checkLabels("unprotected", unprotectedHeader);
+        for (Object label : unprotectedHeader.keySet()) {
+            if (protectedHeader.containsKey(label)) throw malformed("COSE header label " + label + " is in both buckets");
+        }
+        if (unprotectedHeader.containsKey(HEADER_CRIT)) throw malformed("COSE crit (2) must be in the protected header");
+        if (protectedHeader.containsKey(HEADER_CRIT)) checkCrit(protectedHeader);
+        if (!(protectedHeader.get(HEADER_ALG) instanceof Long alg)) {
             throw malformed("COSE_Sign1 protected header has no integer alg (1)");
         }
         if (alg != Keys.Alg.ED25519.coseId() && alg != Keys.Alg.ES256.coseId()) {
             throw malformed("COSE alg " + alg + " is not -8 (EdDSA) or -7 (ES256)");
         }
-        Optional<byte[]> kid = unprotectedHeader.get(String.valueOf(HEADER_KID)) instanceof byte[] k ? Optional.of(k)
-                : Optional.empty();
-        return new Envelope(alg.intValue(), protectedBytes, kid, payload, signature);
+        Object kidValue = unprotectedHeader.containsKey(HEADER_KID) ? unprotectedHeader.get(HEADER_KID)
+                : protectedHeader.get(HEADER_KID);
+        if (kidValue != null && !(kidValue instanceof byte[])) throw malformed("COSE kid (4) must be a byte string");
+        return new Envelope(alg.intValue(), protectedBytes, Optional.ofNullable((byte[]) kidValue), payload, signature);
+    }
+
+    /** RFC 9052 labels are int or tstr; the contract uses integers only, and so does this decoder. */
+    private static void checkLabels(String bucket, Map<?, ?> header) throws Refusal {
+        for (Object label : header.keySet()) {
+            if (!(label instanceof Long)) {
+                throw malformed("COSE " + bucket + " header label '" + label + "' is not an integer");
+            }
+        }
+    }
+
+    /** RFC 9052 3.1: a non-empty array of labels present in the protected header that the recipient understands. */
+    private static void checkCrit(Map<?, ?> protectedHeader) throws Refusal {
+        if (!(protectedHeader.get(HEADER_CRIT) instanceof List<?> crit) || crit.isEmpty()) {
+            throw malformed("COSE crit (2) must be a non-empty array of labels");
+        }
+        for (Object label : crit) {
+            if (!UNDERSTOOD.contains(label)) throw malformed("COSE crit names label " + label + ", which is not understood");
+            if (!protectedHeader.containsKey(label)) throw malformed("COSE crit names label " + label + ", which is absent");
+        }
     }
 
     /** Checks the envelope's signature against one public key. */

@@ -56,7 +56,7 @@ public final class Transfer {
 
     public Verdict check(Chunk chunk) {
         if (chunk.ver() != manifest.ver()) return new Verdict.OtherRelease(chunk.ver());
-        if (chunk.seq() >= manifest.count()) {
+        if (chunk.seq() < 0 || chunk.seq() >= manifest.count()) { // a Chunk is any record, not only a decoded one
             return new Verdict.Reject("seq " + chunk.seq() + " is out of range 0.." + (manifest.count() - 1));
         }
         int seq = (int) chunk.seq();

@@ -31,7 +31,7 @@ public final class ChunkCodec {
         } catch (IOException e) {
             throw new Refusal(ErrorCode.MALFORMED, "chunk is not valid CBOR: " + e.getMessage());
         }
-        Map<String, Object> root = ManifestCodec.map(parsed)
+        Map<?, ?> root = ManifestCodec.map(parsed)
                 .orElseThrow(() -> new Refusal(ErrorCode.MALFORMED, "chunk is not a CBOR map"));
         long ver = ManifestCodec.uint(root, "ver");
         long seq = ManifestCodec.uint(root, "seq");

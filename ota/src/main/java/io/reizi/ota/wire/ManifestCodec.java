@@ -46,7 +46,7 @@ public final class ManifestCodec {
         } catch (IOException e) {
             throw malformed("manifest is not valid CBOR: " + e.getMessage());
         }
-        Map<String, Object> root = map(parsed).orElseThrow(() -> malformed("manifest is not a CBOR map"));
+        Map<?, ?> root = map(parsed).orElseThrow(() -> malformed("manifest is not a CBOR map"));
         long v = uint(root, "v");
         if (v != CONTRACT_VERSION) throw malformed("manifest v=" + v + " is not contract version 1");
         String fw = text(root, "fw");
@@ -75,7 +75,7 @@ public final class ManifestCodec {
 
         if (size == 0) throw malformed("size is 0: an empty image cannot be installed");
         if (chunk == 0 || chunk > Integer.MAX_VALUE) throw malformed("chunk " + chunk + " is out of range");
-        long expectedCount = (size + chunk - 1) / chunk;
+        long expectedCount = Math.ceilDiv(size, chunk); // no overflow for a size near 2^63
         if (count != expectedCount) {
             throw malformed("count " + count + " disagrees with size " + size + " and chunk " + chunk
                     + " (expected " + expectedCount + ")");
@@ -88,7 +88,7 @@ public final class ManifestCodec {
     public record Identity(Optional<String> fw, Optional<Long> ver, Optional<String> label) {}
 
     public static Identity identify(byte[] cbor) {
-        Map<String, Object> root;
+        Map<?, ?> root;
         try {
             root = map(CborValues.read(cbor)).orElse(Map.of());
         } catch (IOException e) {
@@ -105,24 +105,23 @@ public final class ManifestCodec {
     }
 
     /** A CBOR map as {@link CborValues} reads it. */
-    @SuppressWarnings("unchecked")
-    static Optional<Map<String, Object>> map(Object value) {
-        return value instanceof Map<?, ?> m ? Optional.of((Map<String, Object>) m) : Optional.empty();
+    static Optional<Map<?, ?>> map(Object value) {
+        return value instanceof Map<?, ?> m ? Optional.of(m) : Optional.empty();
     }
 
-    static long uint(Map<String, Object> root, String key) throws Refusal {
+    static long uint(Map<?, ?> root, String key) throws Refusal {
         if (!root.containsKey(key)) throw malformed("field '" + key + "' is missing");
         if (!(root.get(key) instanceof Long n) || n < 0) throw malformed("field '" + key + "' must be an unsigned integer");
         return n;
     }
 
-    static String text(Map<String, Object> root, String key) throws Refusal {
+    static String text(Map<?, ?> root, String key) throws Refusal {
         if (!root.containsKey(key)) throw malformed("field '" + key + "' is missing");
         if (!(root.get(key) instanceof String s)) throw malformed("field '" + key + "' must be text");
         return s;
     }
 
-    private static Optional<String> optionalText(Map<String, Object> root, String key) throws Refusal {
+    private static Optional<String> optionalText(Map<?, ?> root, String key) throws Refusal {
         return root.containsKey(key) ? Optional.of(text(root, key)) : Optional.empty();
     }
 }

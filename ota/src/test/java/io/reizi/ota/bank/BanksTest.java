@@ -33,8 +33,8 @@ class BanksTest {
         SymlinkBanks banks = new SymlinkBanks(dir);
         Path bank = banks.bankDir(Bank.B);
         Files.writeString(bank.resolve(Staging.IMAGE), "old release");
-        byte[] cose = {1, 2, 3};
-        Staging s = Staging.start(banks, Bank.B, cose, 3);
+        byte[] cose = StagingLeftoverTest.COSE; // a bitmap is kept only beside a manifest that says how long it is
+        Staging s = Staging.start(banks, Bank.B, cose, 20);
         assertFalse(Files.exists(bank.resolve(Staging.IMAGE)), "the old image is dropped");
         s.write(4, new byte[] {5, 6, 7, 8});
         BitSet got = new BitSet();
@@ -45,7 +45,7 @@ class BanksTest {
         Staging.Leftover left = Staging.leftover(banks, Bank.B).orElseThrow();
         assertArrayEquals(cose, left.cose());
         assertEquals(got, left.durable());
-        Staging again = Staging.resume(banks, Bank.B, 3);
+        Staging again = Staging.resume(banks, Bank.B, 20);
         again.write(0, new byte[] {1, 2, 3, 4});
         again.write(8, new byte[] {9, 10});
         byte[] whole = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
