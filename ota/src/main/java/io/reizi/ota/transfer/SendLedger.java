@@ -11,6 +11,8 @@ import java.util.Map;
  * {@code need} names that are due to be sent (again). A chunk never sent is due. A chunk sent before is due
  * only when it is overdue:
  * <ul>
+ * <li>the device had shown it as received before (it lost it: a restart dropped it with the page cache, or it
+ *     started the download again), or
  * <li>the device has received a chunk sent after it (MQTT delivers one publisher's messages on a topic in
  *     order, so it was lost: a restart of the device lost it from the page cache, or the broker dropped it), or
  * <li>it has waited past its expected delivery: {@code slack} plus 1.5 times the chunks queued ahead of it
@@ -25,6 +27,7 @@ public final class SendLedger {
 
     /** What a device has shown of its progress. */
     private static final class Device {
+        final BitSet confirmed = new BitSet();
         long newestConfirmedOrder;
         long confirmedAt = Long.MIN_VALUE;
         int lastReceived = -1;
@@ -68,15 +71,20 @@ public final class SendLedger {
         Device d = devices.computeIfAbsent(device, k -> new Device());
         BitSet asked = asked(need);
         learnRate(d, received, now);
-        long newest = newestConfirmed(asked, need.size() < Transfer.MAX_NEED_RANGES);
+        BitSet confirmed = confirmed(asked, need.size() < Transfer.MAX_NEED_RANGES);
+        long newest = newestOrder(confirmed);
         if (newest > d.newestConfirmedOrder) {
             d.newestConfirmedOrder = newest;
             d.confirmedAt = now;
         }
         BitSet due = new BitSet(count);
         for (int seq = asked.nextSetBit(0); seq >= 0; seq = asked.nextSetBit(seq + 1)) {
-            if (order[seq] == 0 || order[seq] < d.newestConfirmedOrder || waitedTooLong(d, seq, now)) due.set(seq);
+            if (order[seq] == 0 || d.confirmed.get(seq) || order[seq] < d.newestConfirmedOrder
+                    || waitedTooLong(d, seq, now)) {
+                due.set(seq);
+            }
         }
+        d.confirmed.or(confirmed);
         return due;
     }
 
@@ -106,15 +114,19 @@ public final class SendLedger {
     }
 
     /**
-     * The newest publish order among the chunks the need shows as received: all those it does not name when it
-     * is complete (fewer than 32 ranges), else those below the end of its last range.
+     * The chunks a need shows as received: all those it does not name when it is complete (fewer than 32
+     * ranges), else those below the end of its last range.
      */
-    private long newestConfirmed(BitSet asked, boolean completeNeed) {
-        int end = completeNeed || asked.isEmpty() ? count : asked.length();
+    private BitSet confirmed(BitSet asked, boolean completeNeed) {
+        BitSet confirmed = new BitSet(count);
+        confirmed.set(0, completeNeed || asked.isEmpty() ? count : asked.length());
+        confirmed.andNot(asked);
+        return confirmed;
+    }
+
+    private long newestOrder(BitSet chunks) {
         long newest = 0;
-        for (int seq = asked.nextClearBit(0); seq < end; seq = asked.nextClearBit(seq + 1)) {
-            newest = Math.max(newest, order[seq]);
-        }
+        for (int seq = chunks.nextSetBit(0); seq >= 0; seq = chunks.nextSetBit(seq + 1)) newest = Math.max(newest, order[seq]);
         return newest;
     }
 

@@ -65,6 +65,14 @@ class SendLedgerTest {
     }
 
     @Test
+    void aChunkTheDeviceHadShownAsReceivedAndAsksForAgainIsDueAtOnce() {
+        SendLedger ledger = sent(100, 0, 99, 0);
+        ledger.due("d", need(90, 99), 90, S); // 0..89 received
+        // It started again from zero (its copy was lost): what it had is due at once, the rest still on its way.
+        assertEquals(bits(0, 89), ledger.due("d", need(0, 99), 0, 2 * S));
+    }
+
+    @Test
     void aChunkWaitingPastItsExpectedDeliveryIsDue() {
         SendLedger ledger = sent(100, 0, 9, 0);
         // Nothing confirmed and no rate known: 5 s slack plus twice that.

@@ -1,0 +1,129 @@
+package io.reizi.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.reizi.agent.Publisher;
+import io.reizi.agent.Status;
+import io.reizi.ota.wire.Kind;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Updates of a real agent whose only way to its broker is a {@link LinkProxy} (latency, rate, TCP loss, cuts),
+ * with a real publisher on the broker's side. Each scenario records time to commit, wire overhead (chunks
+ * published ÷ chunk count) and the device's {@code net} transitions. CI runs short versions; {@code
+ * -Dreizi.linkfaults.bench=true} runs the long ones of issue 12 and {@code -Dreizi.linkfaults.report=FILE}
+ * writes the table (bench/link-faults does both).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LinkFaultTest {
+    /** A link and what happens to it: {@code cuts} outages of {@code cutMs}, spread evenly over the transfer. */
+    record Scenario(String name, long rttMs, long bitsPerSecond, double loss, int imageBytes, int chunk, int cuts,
+            long cutMs, double maxOverhead) {}
+
+    /** What one scenario measured. */
+    record Result(Scenario scenario, boolean committed, long commitMs, double overhead, List<String> net, String failure) {}
+
+    static final List<Scenario> CI = List.of(
+            new Scenario("no faults, 8 Mbit/s", 2, 8_000_000, 0, 1 << 20, 4096, 0, 0, 1.02),
+            new Scenario("five 2 s cuts, 2 Mbit/s", 20, 2_000_000, 0, 1 << 20, 1024, 5, 2_000, 1.10),
+            new Scenario("300 ms RTT, 2 Mbit/s", 300, 2_000_000, 0, 1 << 20, 4096, 0, 0, 1.02),
+            new Scenario("256 kbit/s, 2 % loss, 300 ms RTT", 300, 256_000, 0.02, 256 << 10, 4096, 0, 0, 1.25));
+    static final List<Scenario> BENCH = List.of(
+            new Scenario("no faults, 8 Mbit/s", 2, 8_000_000, 0, 2 << 20, 1024, 0, 0, 1.02),
+            new Scenario("five 5 s cuts, 8 Mbit/s, 2,048 chunks", 20, 8_000_000, 0, 2 << 20, 1024, 5, 5_000, 1.10),
+            new Scenario("45 s outage, 8 Mbit/s", 20, 8_000_000, 0, 2 << 20, 4096, 1, 45_000, 1.10),
+            new Scenario("300 ms RTT, 8 Mbit/s", 300, 8_000_000, 0, 2 << 20, 4096, 0, 0, 1.02),
+            new Scenario("64 kbit/s, 2 % loss, 2 MB", 100, 64_000, 0.02, 2 << 20, 16384, 0, 0, 1.25));
+
+    @TempDir
+    static Path dir;
+    private final List<Result> results = new ArrayList<>();
+    private int runs;
+
+    @TestFactory
+    Stream<DynamicTest> updatesThroughAFaultyLink() {
+        List<Scenario> scenarios = Boolean.getBoolean("reizi.linkfaults.bench") ? BENCH : CI;
+        return scenarios.stream().map(s -> DynamicTest.dynamicTest(s.name(), () -> run(s)));
+    }
+
+    private void run(Scenario s) throws Exception {
+        String id = "link" + (++runs);
+        Path caseDir = Files.createDirectories(dir.resolve(id));
+        try (TestBed bed = new TestBed(caseDir);
+                LinkProxy link = new LinkProxy(new InetSocketAddress("127.0.0.1", URI.create(bed.broker.url()).getPort()), runs)
+                        .roundTrip(s.rttMs()).rate(s.bitsPerSecond()).loss(s.loss());
+                AgentProcess agent = new AgentProcess(id, "tcp://127.0.0.1:" + link.port(), bed.dataDir(id), bed.trust,
+                        TestBed.logs().resolve(id + ".log")).start().awaitReady()) {
+            Path image = bed.image("img", s.imageBytes(), 50 + runs);
+            int count = (s.imageBytes() + s.chunk() - 1) / s.chunk();
+            Duration limit = Duration.ofSeconds(60 + (long) s.cuts() * s.cutMs() / 1000
+                    + 4L * s.imageBytes() * 8 / s.bitsPerSecond());
+            Publisher.Release release = new Publisher.Release(bed.broker.url(), Optional.empty(), id, false, Set.of(),
+                    image, 1, Kind.IMAGE, bed.edKey, Optional.empty(), Optional.of("1.0.1"), s.chunk(), Optional.empty(),
+                    Optional.empty(), limit, "ota/firmware", "/ota/status", 32);
+            int mark = bed.watcher.mark();
+            long start = System.nanoTime();
+            CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(release);
+            for (int k = 1; k <= s.cuts(); k++) {
+                int at = k * count / (s.cuts() + 1);
+                bed.watcher.await(mark, id, st -> st.received() != null && st.received() >= at, limit);
+                link.cut();
+                Thread.sleep(s.cutMs());
+                link.restore();
+            }
+            Publisher.Outcome outcome = publishing.get(limit.toSeconds() + 30, TimeUnit.SECONDS);
+            long commitMs = (System.nanoTime() - start) / 1_000_000;
+            List<String> net = netTransitions(bed.watcher.since(mark, id));
+            Result r = new Result(s, outcome.success(), commitMs, outcome.wireOverhead(), net,
+                    outcome.success() ? "" : outcome.summary());
+            results.add(r);
+            assertTrue(outcome.success(), outcome.summary());
+            assertArrayEquals(Files.readAllBytes(image), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+            assertTrue(outcome.wireOverhead() <= s.maxOverhead(), String.format(Locale.ROOT,
+                    "wire overhead %.3f over %s (target %.2f)", outcome.wireOverhead(), s.name(), s.maxOverhead()));
+        }
+    }
+
+    /** The device's {@code net} values in the order it reported them, repeats collapsed. */
+    static List<String> netTransitions(List<Status> statuses) {
+        List<String> net = new ArrayList<>();
+        for (Status st : statuses) {
+            if (st.net() != null && (net.isEmpty() || !net.getLast().equals(st.net()))) net.add(st.net());
+        }
+        return net;
+    }
+
+    @AfterAll
+    void report() throws Exception {
+        String file = System.getProperty("reizi.linkfaults.report");
+        if (file == null || results.isEmpty()) return;
+        StringBuilder out = new StringBuilder();
+        out.append("| link | image | time to commit | wire overhead (target) | `net` transitions | result |\n");
+        out.append("|---|---|---:|---:|---|---|\n");
+        for (Result r : results) {
+            Scenario s = r.scenario();
+            out.append(String.format(Locale.ROOT, "| %s | %d KiB in %d B chunks | %.1f s | %.3f (≤ %.2f) | %s | %s |%n",
+                    s.name(), s.imageBytes() >> 10, s.chunk(), r.commitMs() / 1000.0, r.overhead(), s.maxOverhead(),
+                    String.join(" → ", r.net()), r.committed() ? "committed" : "**not committed**: " + r.failure()));
+        }
+        Files.writeString(Path.of(file), out.toString());
+    }
+}
