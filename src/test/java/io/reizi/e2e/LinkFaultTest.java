@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Updates of a real agent whose only way to its broker is a {@link LinkProxy} (latency, rate, TCP loss, cuts),
  * with a real publisher on the broker's side. Each scenario records time to commit, wire overhead (chunks
  * published ÷ chunk count) and the device's {@code net} transitions. CI runs short versions; {@code
- * -Dreizi.linkfaults.bench=true} runs the long ones of issue 12 and {@code -Dreizi.linkfaults.report=FILE}
+ * -Dreizi.linkfaults.bench=true} runs the long ones of issue 12 and {@code -Dreizi.fault.report=FILE}
  * writes the table (bench/link-faults does both).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -113,7 +113,7 @@ class LinkFaultTest {
 
     @AfterAll
     void report() throws Exception {
-        String file = System.getProperty("reizi.linkfaults.report");
+        String file = System.getProperty("reizi.fault.report");
         if (file == null || results.isEmpty()) return;
         StringBuilder out = new StringBuilder();
         out.append("| link | image | time to commit | wire overhead (target) | `net` transitions | result |\n");

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bitmap calls synced is on disk; the update completes; and no synced chunk is published again.
  *
  * <p>{@code -Dreizi.powercut.random=N} sets the random cuts per mode (default 16); {@code
- * -Dreizi.powercut.report=FILE} writes the result table (bench/powercut does both).
+ * -Dreizi.fault.report=FILE} writes the result table (bench/powercut does both).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PowerCutTest {
@@ -230,7 +230,7 @@ class PowerCutTest {
     @AfterAll
     void report() throws Exception {
         try {
-            String file = System.getProperty("reizi.powercut.report");
+            String file = System.getProperty("reizi.fault.report");
             if (file != null && !results.isEmpty()) Files.writeString(Path.of(file), PowerCutReport.table(results, updateMs));
         } finally {
             if (tap != null) tap.close();
