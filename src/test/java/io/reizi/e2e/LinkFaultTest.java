@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Status;
 import io.reizi.ota.wire.Kind;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Updates of a real agent whose only way to its broker is a {@link LinkProxy} (latency, rate, TCP loss, cuts),
- * with a real publisher on the broker's side. Each scenario records time to commit, wire overhead (chunks
+ * with a real publisher on the broker's side. Where the test can make a network namespace ({@link NetNs}), the
+ * agent runs in it and reaches the proxy over a veth pair, and a cut takes the pair's carrier down. Each scenario records time to commit, wire overhead (chunks
  * published ÷ chunk count) and the device's {@code net} transitions. CI runs short versions; {@code
  * -Dreizi.linkfaults.bench=true} runs the long ones of issue 12 and {@code -Dreizi.fault.report=FILE}
  * writes the table (bench/link-faults does both).
@@ -67,15 +69,19 @@ class LinkFaultTest {
     private void run(Scenario s) throws Exception {
         String id = "link" + (++runs);
         Path caseDir = Files.createDirectories(dir.resolve(id));
+        Optional<NetNs> ns = NetNs.create(runs);
+        String host = ns.map(n -> n.hostAddress).orElse("127.0.0.1");
         try (TestBed bed = new TestBed(caseDir);
-                LinkProxy link = new LinkProxy(new InetSocketAddress("127.0.0.1", URI.create(bed.broker.url()).getPort()), runs)
+                LinkProxy link = new LinkProxy(InetAddress.getByName(host),
+                        new InetSocketAddress("127.0.0.1", URI.create(bed.broker.url()).getPort()), runs)
                         .roundTrip(s.rttMs()).rate(s.bitsPerSecond()).loss(s.loss());
-                AgentProcess agent = new AgentProcess(id, "tcp://127.0.0.1:" + link.port(), bed.dataDir(id), bed.trust,
-                        TestBed.logs().resolve(id + ".log")).start().awaitReady()) {
+                AgentProcess agent = new AgentProcess(id, "tcp://" + host + ":" + link.port(), bed.dataDir(id), bed.trust,
+                        TestBed.logs().resolve(id + ".log")).wrappedIn(ns.map(NetNs::exec).orElse(List.of()))
+                        .start().awaitReady()) {
             Path image = bed.image("img", s.imageBytes(), 50 + runs);
             int count = (s.imageBytes() + s.chunk() - 1) / s.chunk();
             Duration limit = Duration.ofSeconds(60 + (long) s.cuts() * s.cutMs() / 1000
-                    + 4L * s.imageBytes() * 8 / s.bitsPerSecond());
+                    + 2L * s.imageBytes() * 8 / s.bitsPerSecond());
             Publisher.Release release = new Publisher.Release(bed.broker.url(), Optional.empty(), id, false, Set.of(),
                     image, 1, Kind.IMAGE, bed.edKey, Optional.empty(), Optional.of("1.0.1"), s.chunk(), Optional.empty(),
                     Optional.empty(), limit, "ota/firmware", "/ota/status", 32);
@@ -85,21 +91,60 @@ class LinkFaultTest {
             for (int k = 1; k <= s.cuts(); k++) {
                 int at = k * count / (s.cuts() + 1);
                 bed.watcher.await(mark, id, st -> st.received() != null && st.received() >= at, limit);
-                link.cut();
+                cut(ns, link, true);
                 Thread.sleep(s.cutMs());
-                link.restore();
+                cut(ns, link, false);
             }
-            Publisher.Outcome outcome = publishing.get(limit.toSeconds() + 30, TimeUnit.SECONDS);
+            Optional<Publisher.Outcome> heard = awaitOutcome(publishing, agent, limit);
             long commitMs = (System.nanoTime() - start) / 1_000_000;
             List<String> net = netTransitions(bed.watcher.since(mark, id));
-            Result r = new Result(s, outcome.success(), commitMs, outcome.wireOverhead(), net,
-                    outcome.success() ? "" : outcome.summary());
-            results.add(r);
+            if (heard.isEmpty()) {
+                results.add(new Result(s, false, commitMs, Double.NaN, net, STATUS_LOST));
+                throw new AssertionError(STATUS_LOST);
+            }
+            Publisher.Outcome outcome = heard.get();
+            results.add(new Result(s, outcome.success(), commitMs, outcome.wireOverhead(), net,
+                    outcome.success() ? "" : outcome.summary()));
             assertTrue(outcome.success(), outcome.summary());
             assertArrayEquals(Files.readAllBytes(image), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
             assertTrue(outcome.wireOverhead() <= s.maxOverhead(), String.format(Locale.ROOT,
                     "wire overhead %.3f over %s (target %.2f)", outcome.wireOverhead(), s.name(), s.maxOverhead()));
+        } finally {
+            ns.ifPresent(NetNs::close);
         }
+    }
+
+    /** In a namespace a cut is the carrier of the veth pair going down; on loopback, the proxy stops every byte. */
+    private static void cut(Optional<NetNs> ns, LinkProxy link, boolean down) throws Exception {
+        if (ns.isPresent()) {
+            ns.get().link(!down);
+        } else if (down) {
+            link.cut();
+        } else {
+            link.restore();
+        }
+    }
+
+    private static final String STATUS_LOST = "the device committed, but its `committed` status had not reached the"
+            + " broker 30 s later";
+
+    /**
+     * The publisher's outcome; empty when the device has committed (its log says so) but 30 s later the
+     * publisher has still not heard it: a lost terminal status, not a slow link.
+     */
+    private static Optional<Publisher.Outcome> awaitOutcome(CompletableFuture<Publisher.Outcome> publishing,
+            AgentProcess agent, Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.plusSeconds(30).toNanos();
+        long committedAt = -1;
+        while (System.nanoTime() < deadline) {
+            try {
+                return Optional.of(publishing.get(1, TimeUnit.SECONDS));
+            } catch (java.util.concurrent.TimeoutException stillRunning) {
+                if (committedAt < 0 && agent.log().contains(" committed ver=1 ")) committedAt = System.nanoTime();
+                if (committedAt >= 0 && System.nanoTime() - committedAt > 30_000_000_000L) return Optional.empty();
+            }
+        }
+        throw new AssertionError("the publisher did not end within " + limit.plusSeconds(30));
     }
 
     /** The device's {@code net} values in the order it reported them, repeats collapsed. */

@@ -45,9 +45,14 @@ final class LinkProxy implements AutoCloseable {
     private volatile boolean cut;
 
     LinkProxy(InetSocketAddress upstream, long seed) throws IOException {
+        this(InetAddress.getLoopbackAddress(), upstream, seed);
+    }
+
+    /** Listens on {@code bind} (the host's end of a test's own network namespace, or loopback). */
+    LinkProxy(InetAddress bind, InetSocketAddress upstream, long seed) throws IOException {
         this.upstream = upstream;
         this.random = new Random(seed);
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.server = new ServerSocket(0, 50, bind);
         Thread.ofPlatform().daemon().name("link-proxy-accept").start(this::acceptLoop);
     }
 
