@@ -5,11 +5,13 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.paho.mqttv5.client.IMqttMessageListener;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
 
 /**
  * Counts what a publisher sends: every chunk message on {@code ota/firmware/+/chunk}, per target and seq, as
@@ -27,7 +29,9 @@ final class ChunkTap implements AutoCloseable {
         o.setCleanStart(true);
         o.setReceiveMaximum(1000);
         client.connect(o);
-        client.subscribe("ota/firmware/+/chunk", 1, this::chunk);
+        // The (topic, qos, listener) overload of Paho's MqttClient calls itself for ever: the array one works.
+        client.subscribe(new MqttSubscription[] {new MqttSubscription("ota/firmware/+/chunk", 1)},
+                new IMqttMessageListener[] {this::chunk});
     }
 
     /** Remembers the counts of {@code target} now. */
