@@ -27,7 +27,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Updates of a real agent whose only way to its broker is a {@link LinkProxy} (latency, rate, TCP loss, cuts),
+ * Updates of a real agent whose only way to its broker is a {@link FaultyLink} (latency, rate, TCP loss, cuts),
  * with a real publisher on the broker's side. Where the test can make a network namespace ({@link NetNs}), the
  * agent runs in it and reaches the proxy over a veth pair, and a cut takes the pair's carrier down. Each scenario records time to commit, wire overhead (chunks
  * published ÷ chunk count) and the device's {@code net} transitions. CI runs short versions; {@code
@@ -72,7 +72,7 @@ class LinkFaultTest {
         Optional<NetNs> ns = NetNs.create(runs);
         String host = ns.map(n -> n.hostAddress).orElse("127.0.0.1");
         try (TestBed bed = new TestBed(caseDir);
-                LinkProxy link = new LinkProxy(InetAddress.getByName(host),
+                FaultyLink link = new FaultyLink(InetAddress.getByName(host),
                         new InetSocketAddress("127.0.0.1", URI.create(bed.broker.url()).getPort()), runs)
                         .roundTrip(s.rttMs()).rate(s.bitsPerSecond()).loss(s.loss());
                 AgentProcess agent = new AgentProcess(id, "tcp://" + host + ":" + link.port(), bed.dataDir(id), bed.trust,
@@ -115,7 +115,7 @@ class LinkFaultTest {
     }
 
     /** In a namespace a cut is the carrier of the veth pair going down; on loopback, the proxy stops every byte. */
-    private static void cut(Optional<NetNs> ns, LinkProxy link, boolean down) throws Exception {
+    private static void cut(Optional<NetNs> ns, FaultyLink link, boolean down) throws Exception {
         if (ns.isPresent()) {
             ns.get().link(!down);
         } else if (down) {

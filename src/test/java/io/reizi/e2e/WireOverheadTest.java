@@ -62,7 +62,7 @@ class WireOverheadTest {
 
     /**
      * Observed before: ~670 chunks re-sent per kill for ~63 lost (+76 % traffic). The link is held to 4 Mbit/s
-     * (LinkProxy) so that each kill falls a fixed share of the image after the previous restart; each kill loses
+     * (FaultyLink) so that each kill falls a fixed share of the image after the previous restart; each kill loses
      * what the device had received since its last sync (at most 64 chunks or 500 ms), which must be sent again.
      */
     @Test
@@ -70,7 +70,7 @@ class WireOverheadTest {
         int kills = Integer.getInteger("reizi.wire.kills", 3);
         int chunk = 1024, count = 8192;
         try (TestBed bed = new TestBed(dir);
-                LinkProxy link = new LinkProxy(new InetSocketAddress("127.0.0.1", URI.create(bed.broker.url()).getPort()), 7)
+                FaultyLink link = new FaultyLink(new InetSocketAddress("127.0.0.1", URI.create(bed.broker.url()).getPort()), 7)
                         .rate(4_000_000);
                 AgentProcess agent = new AgentProcess("phoenix", "tcp://127.0.0.1:" + link.port(), bed.dataDir("phoenix"),
                         bed.trust, TestBed.logs().resolve("phoenix.log")).start().awaitReady()) {

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * delivered when the link comes back (TCP would retransmit them), unless a side gave up on the connection.
  * New connections are accepted but carry nothing while the link is cut.
  */
-final class LinkProxy implements AutoCloseable {
+final class FaultyLink implements AutoCloseable {
     static final int SEGMENT = 1460;
     private static final long MIN_RTO_NANOS = 200_000_000L;
 
@@ -44,16 +44,16 @@ final class LinkProxy implements AutoCloseable {
     private volatile double loss;
     private volatile boolean cut;
 
-    LinkProxy(InetSocketAddress upstream, long seed) throws IOException {
+    FaultyLink(InetSocketAddress upstream, long seed) throws IOException {
         this(InetAddress.getLoopbackAddress(), upstream, seed);
     }
 
     /** Listens on {@code bind} (the host's end of a test's own network namespace, or loopback). */
-    LinkProxy(InetAddress bind, InetSocketAddress upstream, long seed) throws IOException {
+    FaultyLink(InetAddress bind, InetSocketAddress upstream, long seed) throws IOException {
         this.upstream = upstream;
         this.random = new Random(seed);
         this.server = new ServerSocket(0, 50, bind);
-        Thread.ofPlatform().daemon().name("link-proxy-accept").start(this::acceptLoop);
+        Thread.ofPlatform().daemon().name("faulty-link-accept").start(this::acceptLoop);
     }
 
     int port() {
@@ -61,19 +61,19 @@ final class LinkProxy implements AutoCloseable {
     }
 
     /** Round-trip latency added by the link (half each way). */
-    LinkProxy roundTrip(long millis) {
+    FaultyLink roundTrip(long millis) {
         oneWayNanos = millis * 1_000_000L / 2;
         return this;
     }
 
     /** Bandwidth of each direction in bits per second; 0 for unlimited. */
-    LinkProxy rate(long bitsPerSecond) {
+    FaultyLink rate(long bitsPerSecond) {
         bytesPerSecond = bitsPerSecond / 8;
         return this;
     }
 
     /** Probability that a segment is lost (and recovered by retransmission, see the class comment). */
-    LinkProxy loss(double probability) {
+    FaultyLink loss(double probability) {
         loss = probability;
         return this;
     }
@@ -112,7 +112,7 @@ final class LinkProxy implements AutoCloseable {
     /** One direction: a reader that times each segment (rate, loss, latency) and a writer that delivers it when due. */
     private void pipe(Socket from, Socket to, String direction) {
         BlockingQueue<Segment> inFlight = new LinkedBlockingQueue<>();
-        Thread.ofPlatform().daemon().name("link-proxy-" + direction + "-read").start(() -> {
+        Thread.ofPlatform().daemon().name("faulty-link-" + direction + "-read").start(() -> {
             long lineFreeAt = System.nanoTime(); // when the last segment has left the sender at the link's rate
             long lastDue = 0;
             try (InputStream in = from.getInputStream()) {
@@ -134,7 +134,7 @@ final class LinkProxy implements AutoCloseable {
             }
             inFlight.add(new Segment(new byte[0], lastDue)); // end of stream, after what is in flight
         });
-        Thread.ofPlatform().daemon().name("link-proxy-" + direction + "-write").start(() -> {
+        Thread.ofPlatform().daemon().name("faulty-link-" + direction + "-write").start(() -> {
             try (OutputStream out = to.getOutputStream()) {
                 while (true) {
                     Segment s = inFlight.take();
@@ -182,7 +182,7 @@ final class LinkProxy implements AutoCloseable {
     public void close() throws IOException {
         server.close();
         synchronized (sockets) {
-            sockets.forEach(LinkProxy::closeQuietly);
+            sockets.forEach(FaultyLink::closeQuietly);
         }
         restore();
     }
