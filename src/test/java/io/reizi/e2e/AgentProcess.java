@@ -32,6 +32,12 @@ final class AgentProcess implements AutoCloseable {
 
     private final java.util.Map<String, String> env = new java.util.HashMap<>();
 
+    /** Runs the agent under a wrapper command (e.g. {@code ip netns exec NS}) from the next start on. */
+    AgentProcess wrappedIn(List<String> prefix) {
+        command.addAll(0, prefix);
+        return this;
+    }
+
     /** Environment for the next start (NOTIFY_SOCKET, WATCHDOG_USEC...). */
     AgentProcess env(String name, String value) {
         env.put(name, value);

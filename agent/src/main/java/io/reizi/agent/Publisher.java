@@ -3,25 +3,18 @@ package io.reizi.agent;
 import io.reizi.agent.mqtt.MqttClients;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.Keys;
-import io.reizi.ota.wire.Chunk;
+import io.reizi.ota.transfer.SendLedger;
 import io.reizi.ota.wire.ChunkCodec;
 import io.reizi.ota.wire.Ids;
 import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
-import io.reizi.ota.wire.Sha256;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.BitSet;
-import java.util.Collection;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,11 +30,16 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /**
- * The operator's side of the contract: signs and publishes a manifest (retained), then serves the
- * chunks that devices name in their `need`, with a bounded window of QoS 1 messages in flight,
- * until every target reports a terminal state for the release or the time limit passes.
+ * The operator's side of the contract: signs and publishes a manifest (retained), then serves the chunks that
+ * devices name in their `need`, with a bounded window of QoS 1 messages in flight, until every target reports a
+ * terminal state for the release or the time limit passes. Which of the chunks a need names are sent (again) is
+ * the {@link SendLedger}'s call: not those still on their way. The image is read by {@link ReleaseImage}, the
+ * devices judged by {@link Targets}; this class is the MQTT session and the send loop.
  */
 public final class Publisher implements MqttCallback, AutoCloseable {
+    /** How long a chunk sent is given to arrive, beyond its place in the queue, before a need makes it go again. */
+    private static final Duration RESEND_SLACK = Duration.ofSeconds(5);
+
     /** What to publish and to whom. {@code group} is false for a single device. */
     public record Release(String broker, Optional<io.reizi.agent.tls.TlsFiles> tls, String target, boolean group, Set<String> expectDevices, Path image,
             long ver, Kind kind, Keys.SigningKey key, Optional<String> entry, Optional<String> label, int chunk,
@@ -54,8 +52,16 @@ public final class Publisher implements MqttCallback, AutoCloseable {
         }
     }
 
-    /** How each device ended (or where it was when time ran out). */
-    public record Outcome(boolean success, Map<String, Status> devices, String summary) {}
+    /**
+     * How each device ended (or where it was when time ran out), and the chunk messages it took: {@code
+     * chunksPublished} over the release's {@code chunkCount} is the wire overhead.
+     */
+    public record Outcome(boolean success, Map<String, Status> devices, String summary, long chunksPublished,
+            int chunkCount) {
+        public double wireOverhead() {
+            return (double) chunksPublished / chunkCount;
+        }
+    }
 
     /** Told about every status of this release, for progress display. */
     public interface Progress {
@@ -64,58 +70,42 @@ public final class Publisher implements MqttCallback, AutoCloseable {
 
     private final Release release;
     private final MqttAsyncClient client;
-    private final Map<String, Status> devices = new LinkedHashMap<>();
+    private final Targets targets;
     private final BitSet toSend = new BitSet();
     private final Deque<IMqttToken> inFlight = new ArrayDeque<>();
+    private SendLedger ledger;
     private Manifest manifest;
     private byte[] signedManifest;
     private Progress progress = s -> {};
 
     public Publisher(Release release) throws MqttException {
         this.release = release;
+        this.targets = new Targets(release);
         this.client = MqttClients.create(release.broker(), "reizi-pub-" + UUID.randomUUID().toString().substring(0, 8));
         client.setCallback(this);
     }
 
-    /** Builds the manifest of an image file: streams it once for its size and SHA-256. */
-    public static Manifest describe(Release r) throws IOException {
-        MessageDigest digest = Sha256.newDigest();
-        long size = 0;
-        try (FileChannel ch = FileChannel.open(r.image(), StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-            int n;
-            while ((n = ch.read(buf)) > 0) {
-                buf.flip();
-                digest.update(buf);
-                size += n;
-                buf.clear();
-            }
-        }
-        int count = (int) ((size + r.chunk() - 1) / r.chunk());
-        return new Manifest(r.image().getFileName().toString().replaceFirst("\\.[^.]*$", ""), r.ver(), r.label(),
-                r.kind(), r.entry(), size, r.chunk(), count, Sha256.text(digest.digest()), r.hw(), r.expires());
-    }
-
     public Outcome run(Progress progress) throws IOException, MqttException, InterruptedException {
         this.progress = progress;
-        manifest = describe(release);
-        if (manifest.size() == 0) throw new IOException("image " + release.image() + " is empty");
-        signedManifest = CoseSign1.sign(ManifestCodec.encode(manifest), release.key());
-        MqttConnectionOptions options = new MqttConnectionOptions();
-        options.setCleanStart(true);
-        options.setAutomaticReconnect(true);
-        options.setAutomaticReconnectDelay(1, 5);
-        options.setConnectionTimeout(10);
-        if (release.tls().isPresent()) options.setSocketFactory(release.tls().get().socketFactory());
-        client.connect(options).waitForCompletion(15_000);
-        long deadline = System.nanoTime() + release.timeout().toNanos();
-        try (FileChannel image = FileChannel.open(release.image(), StandardOpenOption.READ)) {
+        try (ReleaseImage image = ReleaseImage.open(release)) {
+            synchronized (this) {
+                manifest = image.manifest();
+                ledger = new SendLedger(manifest.count(), RESEND_SLACK);
+            }
+            signedManifest = CoseSign1.sign(ManifestCodec.encode(manifest), release.key());
+            MqttConnectionOptions options = new MqttConnectionOptions();
+            options.setCleanStart(true);
+            options.setAutomaticReconnect(true);
+            options.setAutomaticReconnectDelay(1, 5);
+            options.setConnectionTimeout(10);
+            if (release.tls().isPresent()) options.setSocketFactory(release.tls().get().socketFactory());
+            client.connect(options).waitForCompletion(15_000);
+            long deadline = System.nanoTime() + release.timeout().toNanos();
             while (System.nanoTime() < deadline) {
                 Optional<Outcome> done = outcome(false);
                 if (done.isPresent()) return done.get();
                 int seq = nextToSend();
-                if (seq < 0) continue;
-                sendChunk(image, seq);
+                if (seq >= 0) sendChunk(image, seq);
             }
         }
         return outcome(true).orElseThrow();
@@ -146,27 +136,14 @@ public final class Publisher implements MqttCallback, AutoCloseable {
             Log.warn("unreadable status on " + topic + ": " + e.getMessage());
             return;
         }
-        if (s.id() == null || s.ver() == null || s.ver() != release.ver()) return;
-        if (!isTarget(s.id())) return;
         synchronized (this) {
-            Status before = devices.get(s.id());
-            if (before != null && before.isTerminal()) return; // the first outcome stands (a re-sent manifest may be refused after it)
-            devices.put(s.id(), s);
+            if (!targets.record(s)) return;
             if (s.need() != null && "downloading".equals(s.state())) {
-                for (int[] range : s.need()) {
-                    if (range.length == 2 && range[0] <= range[1] && range[1] < manifest.count()) {
-                        toSend.set(range[0], range[1] + 1);
-                    }
-                }
+                toSend.or(ledger.due(s.id(), s.need(), s.received(), System.nanoTime()));
             }
             notifyAll();
         }
         progress.update(s);
-    }
-
-    private boolean isTarget(String id) {
-        if (!release.group()) return id.equals(release.target());
-        return release.expectDevices().isEmpty() || release.expectDevices().contains(id);
     }
 
     private synchronized int nextToSend() throws InterruptedException {
@@ -179,21 +156,15 @@ public final class Publisher implements MqttCallback, AutoCloseable {
         return seq;
     }
 
-    private void sendChunk(FileChannel image, int seq) throws IOException, InterruptedException {
-        byte[] data = new byte[manifest.chunkLength(seq)];
-        ByteBuffer buf = ByteBuffer.wrap(data);
-        long pos = manifest.offset(seq);
-        while (buf.hasRemaining()) {
-            int n = image.read(buf, pos + buf.position());
-            if (n < 0) throw new IOException("image " + release.image() + " shrank while publishing");
-        }
-        Chunk chunk = ChunkCodec.of(manifest.ver(), seq, data);
+    private void sendChunk(ReleaseImage image, int seq) throws IOException, InterruptedException {
+        byte[] payload = ChunkCodec.encode(ChunkCodec.of(manifest.ver(), seq, image.chunk(seq)));
         awaitWindow();
         try {
-            IMqttToken token = client.publish(release.firmwarePrefix() + "/" + release.target() + "/chunk",
-                    ChunkCodec.encode(chunk), 1, false);
+            IMqttToken token = client.publish(release.firmwarePrefix() + "/" + release.target() + "/chunk", payload, 1,
+                    false);
             synchronized (this) {
                 inFlight.addLast(token);
+                ledger.sent(seq, System.nanoTime());
             }
         } catch (MqttException e) {
             // The broker's receive maximum is below our window (32202), or we are not connected right now:
@@ -223,28 +194,9 @@ public final class Publisher implements MqttCallback, AutoCloseable {
         }
     }
 
-    /**
-     * Done when every expected device is in a terminal state; success when all of them committed.
-     * A group without {@code --expect-devices} runs until the time limit and judges the devices it heard.
-     */
     private synchronized Optional<Outcome> outcome(boolean timedOut) {
-        Set<String> expected = release.group() ? release.expectDevices() : Set.of(release.target());
-        boolean allTerminal = !expected.isEmpty()
-                && expected.stream().allMatch(id -> devices.containsKey(id) && devices.get(id).isTerminal());
-        if (!timedOut && !allTerminal) return Optional.empty();
-        Collection<String> judged = expected.isEmpty() ? devices.keySet() : expected;
-        boolean success = !judged.isEmpty()
-                && judged.stream().allMatch(id -> devices.containsKey(id) && "committed".equals(devices.get(id).state()));
-        StringBuilder summary = new StringBuilder();
-        for (String id : judged) {
-            Status s = devices.get(id);
-            summary.append(id).append(": ").append(s == null ? "no answer" : s.state());
-            if (s != null && s.error() != null) summary.append(" (").append(s.error()).append(": ").append(s.detail()).append(")");
-            summary.append("; ");
-        }
-        if (judged.isEmpty()) summary.append("no device answered; ");
-        if (timedOut && !allTerminal) summary.append("time limit of ").append(release.timeout().toSeconds()).append(" s passed");
-        return Optional.of(new Outcome(success, Map.copyOf(devices), summary.toString().trim()));
+        return targets.verdict(timedOut).map(v -> new Outcome(v.success(), v.devices(), v.summary(),
+                ledger.published(), manifest.count()));
     }
 
     @Override

@@ -71,6 +71,8 @@ public final class PublishCommand implements Callable<Integer> {
                 Optional.ofNullable(expires), Duration.ofSeconds(timeout), firmwarePrefix, statusPrefix, window);
         try (Publisher publisher = new Publisher(release)) {
             Publisher.Outcome outcome = publisher.run(new ProgressView(System.out));
+            System.out.printf(java.util.Locale.ROOT, "chunks published: %d for %d chunks (wire overhead %.3f)%n",
+                    outcome.chunksPublished(), outcome.chunkCount(), outcome.wireOverhead());
             if (outcome.success()) {
                 System.out.println("committed: " + outcome.summary());
                 return 0;

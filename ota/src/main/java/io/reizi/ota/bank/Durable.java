@@ -1,5 +1,6 @@
 package io.reizi.ota.bank;
 
+import io.reizi.ota.bank.FaultPoint.Step;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,7 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
-/** fsync helpers: the only way a rename or a new file survives a power cut is to sync the directory too. */
+/**
+ * fsync helpers: the only way a rename or a new file survives a power cut is to sync the directory too.
+ * Each step is a {@link FaultPoint} (before and after), so power-cut tests can stop the process at any of them.
+ */
 public final class Durable {
     private Durable() {}
 
@@ -18,15 +22,34 @@ public final class Durable {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(content);
             while (buf.hasRemaining()) ch.write(buf);
-            ch.force(true);
+            force(ch, file);
         }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        move(tmp, file);
         syncDir(file.toAbsolutePath().getParent());
     }
 
+    /** {@code fsync} of an open file; the fault points are named by {@code file}. */
+    public static void force(FileChannel channel, Path file) throws IOException {
+        FaultPoint.reach(Step.BEFORE_FSYNC, file);
+        channel.force(true);
+        FaultPoint.reach(Step.AFTER_FSYNC, file);
+    }
+
+    /**
+     * An atomic rename, replacing {@code to}; the fault points are named by {@code to}. Not durable until the
+     * directory is synced ({@link #syncDir}).
+     */
+    public static void move(Path from, Path to) throws IOException {
+        FaultPoint.reach(Step.BEFORE_RENAME, to);
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        FaultPoint.reach(Step.AFTER_RENAME, to);
+    }
+
     public static void syncDir(Path dir) throws IOException {
+        FaultPoint.reach(Step.BEFORE_DIRSYNC, dir);
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }
+        FaultPoint.reach(Step.AFTER_DIRSYNC, dir);
     }
 }

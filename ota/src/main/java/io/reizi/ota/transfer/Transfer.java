@@ -85,6 +85,11 @@ public final class Transfer {
         }
     }
 
+    /** True when chunk {@code seq} has arrived. */
+    public boolean has(int seq) {
+        return received.get(seq);
+    }
+
     public int receivedCount() {
         return receivedCount;
     }
