@@ -688,10 +688,19 @@ class HostileCatalogueTest {
 
     /** Busy for at most half a core over two seconds: no thread of a rolled-back app keeps spinning in the agent. */
     private static final Attack NO_RUNAWAY_THREADS = (d, v) -> {
-        long before = cpuTicks(d.agent.pid());
-        Thread.sleep(2000);
-        long used = cpuTicks(d.agent.pid()) - before;
-        assertTrue(used < 100, "the agent burnt " + used + " of 200 CPU ticks in 2 s while idle: an app thread still runs");
+        // The agent may be shedding such threads by its orderly restart right now: then the new process is measured.
+        for (int attempt = 0; ; attempt++) {
+            try {
+                long before = cpuTicks(d.agent.pid());
+                Thread.sleep(2000);
+                long used = cpuTicks(d.agent.pid()) - before;
+                assertTrue(used < 100, "the agent burnt " + used + " of 200 CPU ticks in 2 s while idle: an app thread still runs");
+                return;
+            } catch (AssertionError ended) {
+                if (attempt > 0 || d.agent.isAlive() && Files.exists(Path.of("/proc/" + d.agent.pid()))) throw ended;
+                d.supervise();
+            }
+        }
     };
 
     /** utime + stime of a process, in clock ticks (1/100 s), from /proc. */
@@ -730,8 +739,10 @@ class HostileCatalogueTest {
                 release("System.exit(0) in a static initializer", JAR_FAILS, jar.apply(ok.withStatic("System.exit(0);"))).allowingRestart(),
                 release("System.exit(0) in stop() when swapped out", new Expect.Commits(), jar.apply(ok.withStop("System.exit(0);")))
                         .allowingRestart(),
+                // A Java thread cannot be killed: the agent sheds it by an orderly restart (exit 75) once the
+                // rollback is reported; what must never happen is a thread still spinning afterwards.
                 release("start() never returns", JAR_FAILS, jar.apply(ok.withStart("while (true) { Thread.onSpinWait(); }")))
-                        .after(NO_RUNAWAY_THREADS),
+                        .allowingRestart().after(NO_RUNAWAY_THREADS),
                 release("start() throws", JAR_FAILS, jar.apply(ok.withStart("throw new IllegalStateException(\"broken on purpose\");"))),
                 release("start() throws an Error", JAR_FAILS, jar.apply(ok.withStart("throw new OutOfMemoryError(\"fake\");"))),
                 release("health() throws", JAR_FAILS, jar.apply(ok.withHealth("throw new IllegalStateException(\"sick\");"))),
@@ -740,7 +751,7 @@ class HostileCatalogueTest {
                 release("stop() never returns when swapped out", new Expect.Commits(), jar.apply(ok.withStop(
                         "while (true) { try { Thread.sleep(1000); } catch (InterruptedException e) { } }"))),
                 release("threads left spinning after a failed trial", JAR_FAILS, jar.apply(ok.withStart(spin)
-                        .withHealth("return false;"))).after(NO_RUNAWAY_THREADS),
+                        .withHealth("return false;"))).allowingRestart().after(NO_RUNAWAY_THREADS),
                 release("getSystemClassLoader() reaches the agent's classes", new Expect.Commits(), jar.apply(ok.withStart(
                         "Class<?> c = null; try { c = ClassLoader.getSystemClassLoader().loadClass(" + AGENT_CLASS + "); }"
                                 + " catch (Throwable refused) { }"

@@ -20,14 +20,15 @@ final class BankFiles {
             throws IOException {
         Bank bank = state.inactive();
         Optional<Long> download = Optional.empty();
-        boolean part = Files.exists(banks.stagingPath(bank)) && !banks.stagingPath(bank).equals(banks.imagePath(bank));
+        boolean partition = banks.stagingPath(bank).equals(banks.imagePath(bank)); // a partition is always there
+        Recovery.StagedData data = partition || Files.exists(banks.stagingPath(bank)) ? Recovery.StagedData.PART
+                : Files.exists(banks.imagePath(bank)) ? Recovery.StagedData.RENAMED : Recovery.StagedData.NONE;
         boolean complete = false;
         Optional<byte[]> cose = Staging.downloadManifest(banks, bank);
         if (cose.isPresent()) {
             try {
                 Manifest m = steps.trusted(cose.get());
                 download = Optional.of(m.ver());
-                if (banks.stagingPath(bank).equals(banks.imagePath(bank))) part = true; // a partition is always there
                 complete = Staging.leftover(banks, bank).map(l -> l.durable().cardinality() >= m.count()).orElse(false);
             } catch (Refusal r) {
                 Log.warn("dropping leftover download: " + r.getMessage());
@@ -49,6 +50,6 @@ final class BankFiles {
         }
         Optional<Bank> fellBack = banks.bootloaderDecides() && pointed != state.active() ? Optional.of(pointed)
                 : Optional.empty();
-        return new Recovery.Evidence(download, part, complete, promoted, fellBack);
+        return new Recovery.Evidence(download, data, complete, promoted, fellBack);
     }
 }

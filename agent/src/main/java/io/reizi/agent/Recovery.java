@@ -12,18 +12,21 @@ import java.util.Optional;
  */
 final class Recovery {
     /**
-     * The files found. {@code download}: the ver of {@code download.cose} (signature checked), {@code partPresent}
-     * whether its staging file is still there, {@code downloadComplete} whether its bitmap has every chunk;
+     * The files found. {@code download}: the ver of {@code download.cose} (signature checked), {@code data}
+     * where its data is, {@code downloadComplete} whether its bitmap has every chunk;
      * {@code promoted}: the ver of a signed {@code manifest.cose} with its image that the state file does not
      * record for the bank; {@code bootloaderPointsAt}: the bank a bootloader backend boots when it is not the
      * state file's active one.
      */
-    record Evidence(Optional<Long> download, boolean partPresent, boolean downloadComplete, Optional<Long> promoted,
+    record Evidence(Optional<Long> download, StagedData data, boolean downloadComplete, Optional<Long> promoted,
             Optional<Bank> bootloaderPointsAt) {
         static Evidence none() {
-            return new Evidence(Optional.empty(), false, false, Optional.empty(), Optional.empty());
+            return new Evidence(Optional.empty(), StagedData.NONE, false, Optional.empty(), Optional.empty());
         }
     }
+
+    /** Where a download's data is: its staging file (or partition), already renamed to the image, or not made yet. */
+    enum StagedData { PART, RENAMED, NONE }
 
     private Recovery() {}
 
@@ -38,7 +41,8 @@ final class Recovery {
         if (found.download().isPresent()) {
             long ver = found.download().get();
             // Every chunk on disk, or the staging file already renamed to the image: verify, fetch nothing.
-            if (found.downloadComplete() || !found.partPresent()) return new Phase.Verifying(ver);
+            // No data at all (cut before the first write): downloading, which finds nothing and starts afresh.
+            if (found.downloadComplete() || found.data() == StagedData.RENAMED) return new Phase.Verifying(ver);
             return new Phase.Downloading(ver);
         }
         return new Phase.Idle();

@@ -3,6 +3,7 @@ package io.reizi.agent;
 import io.reizi.ota.bank.Bank;
 import io.reizi.ota.bank.BankBackend;
 import io.reizi.ota.bank.Release;
+import io.reizi.ota.wire.ErrorCode;
 import io.reizi.runtime.AppFailure;
 import io.reizi.runtime.AppRelease;
 import io.reizi.runtime.AppRuntime;
@@ -18,7 +19,14 @@ import java.util.function.Consumer;
  */
 final class TrialProbe {
     /** A failure to roll back for, if any, and the hot-swap window when an app was swapped in. */
-    record Outcome(Optional<String> failure, Double swapMs) {}
+    /** The trial's verdict: empty when healthy, else why and the error code the rollback reports. */
+    record Outcome(Optional<Failure> failure, Double swapMs) {}
+
+    record Failure(ErrorCode code, String detail) {
+        static Failure unhealthy(String detail) {
+            return new Failure(ErrorCode.HEALTH_CHECK_FAILED, detail);
+        }
+    }
 
     private final AgentConfig config;
     private final BankBackend banks;
@@ -44,7 +52,7 @@ final class TrialProbe {
                 "REIZI_VER", Long.toString(release.ver()),
                 "REIZI_BANK", active.wire()));
         Log.info("trial of ver=" + release.ver() + ": " + result.detail());
-        return new Outcome(result.healthy() ? Optional.empty() : Optional.of(result.detail()), null);
+        return new Outcome(result.healthy() ? Optional.empty() : Optional.of(Failure.unhealthy(result.detail())), null);
     }
 
     private Outcome ofApp(AppRelease app, boolean afterRestart, Consumer<Double> running) {
@@ -57,15 +65,16 @@ final class TrialProbe {
             }
             running.accept(swapMs);
             if (!runtime.awaitHealthy(config.trialWindow())) {
-                return new Outcome(Optional.of(app.name() + " did not report healthy within "
-                        + config.trialWindow().toMillis() + " ms"), swapMs);
+                return new Outcome(Optional.of(Failure.unhealthy(app.name() + " did not report healthy within "
+                        + config.trialWindow().toMillis() + " ms")), swapMs);
             }
             return new Outcome(Optional.empty(), swapMs);
         } catch (AppFailure e) {
-            return new Outcome(Optional.of(e.getMessage()), swapMs);
+            ErrorCode code = e.kind() == AppFailure.Kind.MALFORMED_RELEASE ? ErrorCode.MALFORMED : ErrorCode.HEALTH_CHECK_FAILED;
+            return new Outcome(Optional.of(new Failure(code, e.getMessage())), swapMs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Outcome(Optional.of("trial interrupted"), swapMs);
+            return new Outcome(Optional.of(Failure.unhealthy("trial interrupted")), swapMs);
         }
     }
 }

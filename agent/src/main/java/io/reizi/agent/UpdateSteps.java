@@ -234,7 +234,7 @@ final class UpdateSteps {
                         swap -> machine.publish(machine.status(OtaState.TRIAL).release(release).swapMs(swap).build()));
             });
             swapMs = outcome.swapMs();
-            return outcome.failure().<Phase>map(why -> new Phase.RollingBack(t.ver(), ErrorCode.HEALTH_CHECK_FAILED, why))
+            return outcome.failure().<Phase>map(f -> new Phase.RollingBack(t.ver(), f.code(), f.detail()))
                     .orElse(new Phase.Committing(t.ver()));
         } catch (TimeoutException e) {
             return new Phase.RollingBack(t.ver(), ErrorCode.HEALTH_CHECK_FAILED, "the trial of ver " + t.ver()

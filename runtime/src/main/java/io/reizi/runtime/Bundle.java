@@ -52,19 +52,20 @@ final class Bundle {
     static Layout unpack(AppRelease release, UnpackLimits limits) throws AppFailure {
         Path dir = release.bankDir().resolve("app").toAbsolutePath().normalize();
         Optional<String> badEntry = release.entry().flatMap(e -> AppEntry.problem(AppRelease.AppKind.EXEC, e));
-        if (badEntry.isPresent()) throw new AppFailure(badEntry.get());
+        if (badEntry.isPresent()) throw AppFailure.malformed(badEntry.get());
         try {
             deleteTree(dir);
             Files.createDirectories(dir);
             if (isZip(release.image())) {
                 String entry = release.entry().orElseThrow(
-                        () -> new AppFailure("a zip bundle needs an entry naming the program inside it"));
+                        () -> AppFailure.malformed("a zip bundle needs an entry naming the program inside it"));
+                checkNames(release.image(), limits);
                 extract(release.image(), dir, limits);
                 Path program = inside(dir, entry);
                 if (!Files.isRegularFile(program, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new AppFailure("entry " + entry + " is not a file in the bundle");
+                    throw AppFailure.malformed("entry " + entry + " is not a file in the bundle");
                 }
-                if (!Files.isExecutable(program)) throw new AppFailure("entry " + entry + " is not executable");
+                if (!Files.isExecutable(program)) throw AppFailure.malformed("entry " + entry + " is not executable");
                 return new Layout(program, dir, health(dir));
             }
             Path program = inside(dir, release.entry().orElse("app"));
@@ -72,9 +73,11 @@ final class Bundle {
             Files.copy(release.image(), program, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
             Files.setPosixFilePermissions(program, EXECUTABLE);
             return new Layout(program, dir, new Health.Alive());
+        } catch (java.util.zip.ZipException | java.util.zip.ZipError | java.nio.file.ProviderNotFoundException
+                | UnsupportedOperationException e) {
+            // The JDK's zip readers report a broken or unsafe archive so (the provider: entry names with "..").
+            throw AppFailure.malformed("the bundle of " + release.name() + " is not a well-formed zip", e);
         } catch (IOException | RuntimeException e) {
-            // RuntimeException: the JDK's zip provider reports a broken or unsafe archive (entry names with "..")
-            // as ProviderNotFoundException or UnsupportedOperationException, and walking it as UncheckedIOException.
             throw new AppFailure("cannot lay out " + release.name() + " in " + dir, e);
         }
     }
@@ -83,9 +86,28 @@ final class Bundle {
     private static Path inside(Path dir, String name) throws AppFailure {
         Path target = dir.resolve(name).normalize();
         if (!target.startsWith(dir) || target.equals(dir)) {
-            throw new AppFailure("bundle path '" + name + "' points outside the app folder");
+            throw AppFailure.malformed("bundle path '" + name + "' points outside the app folder");
         }
         return target;
+    }
+
+    /**
+     * The raw entry names, before anything is written: an absolute name or a {@code ..} element is refused (the zip
+     * provider would silently re-root an absolute name inside the folder, hiding what the author meant), and the
+     * entry count is bounded before the archive is walked.
+     */
+    private static void checkNames(Path zip, UnpackLimits limits) throws IOException, AppFailure {
+        try (java.util.zip.ZipFile archive = new java.util.zip.ZipFile(zip.toFile())) {
+            if (archive.size() > limits.maxEntries()) {
+                throw AppFailure.malformed("bundle has more than " + limits.maxEntries() + " entries");
+            }
+            for (var e = archive.entries(); e.hasMoreElements(); ) {
+                String name = e.nextElement().getName();
+                boolean escapes = name.startsWith("/") || name.contains("\\")
+                        || java.util.Arrays.asList(name.split("/")).contains("..");
+                if (escapes) throw AppFailure.malformed("bundle path '" + name + "' points outside the app folder");
+            }
+        }
     }
 
     private static boolean isZip(Path image) throws IOException {
@@ -104,7 +126,7 @@ final class Bundle {
             for (Path source : (Iterable<Path>) all::iterator) {
                 if (source.equals(root)) continue;
                 if (++entries > limits.maxEntries()) {
-                    throw new AppFailure("bundle has more than " + limits.maxEntries() + " entries");
+                    throw AppFailure.malformed("bundle has more than " + limits.maxEntries() + " entries");
                 }
                 Path target = inside(dir, root.relativize(source).toString());
                 if (Files.isDirectory(source)) {
@@ -130,7 +152,7 @@ final class Bundle {
             for (int r; (r = in.read(buffer)) > 0; ) {
                 n += r;
                 if (n > left) {
-                    throw new AppFailure("bundle unpacks to more than " + budget + " bytes (limits: "
+                    throw AppFailure.malformed("bundle unpacks to more than " + budget + " bytes (limits: "
                             + limits.maxRatio() + "x its size past " + limits.ratioFreeBytes() + " bytes, at most "
                             + limits.maxTotalBytes() + " bytes)");
                 }

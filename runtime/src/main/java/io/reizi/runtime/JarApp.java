@@ -60,9 +60,14 @@ final class JarApp implements HostedApp {
     /** Loads and instantiates the entry class on the app's thread; the running release is not touched. */
     static JarApp prepare(AppRelease release, Path stateDir, Duration grace, ProcessTree processes,
             Consumer<Lingering> onLingering, Consumer<String> log) throws AppFailure {
-        String entry = release.entry().orElseThrow(() -> new AppFailure("a jar release needs an entry class"));
+        String entry = release.entry().orElseThrow(() -> AppFailure.malformed("a jar release needs an entry class"));
         Optional<String> bad = AppEntry.problem(AppRelease.AppKind.JAR, entry);
-        if (bad.isPresent()) throw new AppFailure(bad.get());
+        if (bad.isPresent()) throw AppFailure.malformed(bad.get());
+        try (java.util.zip.ZipFile archive = new java.util.zip.ZipFile(release.image().toFile())) {
+            archive.size(); // opening it reads the central directory: a file that is no jar fails here
+        } catch (IOException e) {
+            throw AppFailure.malformed(release.name() + " is not a jar", e);
+        }
         JarApp jar;
         try {
             jar = new JarApp(release, stateDir, grace, processes, onLingering, log);
