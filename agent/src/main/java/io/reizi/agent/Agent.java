@@ -136,6 +136,11 @@ public final class Agent implements AutoCloseable {
         }
 
         @Override
+        public void onDisconnected() {
+            updater.onDisconnected();
+        }
+
+        @Override
         public void onManifest(String topic, byte[] payload) {
             updater.onManifest(topic, payload);
         }

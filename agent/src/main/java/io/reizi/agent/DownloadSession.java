@@ -1,6 +1,7 @@
 package io.reizi.agent;
 
 import io.reizi.ota.bank.Staging;
+import io.reizi.ota.transfer.RequestPacer;
 import io.reizi.ota.transfer.Transfer;
 import io.reizi.ota.wire.Manifest;
 import java.io.IOException;
@@ -15,19 +16,24 @@ final class DownloadSession {
     final byte[] manifestPayload;
     final String topic;
     final Transfer transfer;
+    /** What a re-request asks for: only the missing chunks that are overdue, not those still on their way. */
+    final RequestPacer pacer;
     private final Staging staging;
     private int unsynced;
     private long firstUnsyncedAt;
     long lastActivityAt;
     private long sessionStartAt = -1;
     private long sessionBytes;
+    /** The ranges whose arrival prompts the next look for overdue chunks (the last need published, or waited on). */
     List<Transfer.Range> lastNeed = List.of();
 
-    DownloadSession(Manifest manifest, byte[] payload, String topic, Transfer transfer, Staging staging, long now) {
+    DownloadSession(Manifest manifest, byte[] payload, String topic, Transfer transfer, RequestPacer pacer,
+            Staging staging, long now) {
         this.manifest = manifest;
         this.manifestPayload = payload;
         this.topic = topic;
         this.transfer = transfer;
+        this.pacer = pacer;
         this.staging = staging;
         this.lastActivityAt = now;
     }

@@ -4,6 +4,7 @@ import io.reizi.ota.bank.BankBackend;
 import io.reizi.ota.bank.DeviceState;
 import io.reizi.ota.bank.Staging;
 import io.reizi.ota.crypto.CoseSign1;
+import io.reizi.ota.transfer.RequestPacer;
 import io.reizi.ota.transfer.Transfer;
 import io.reizi.ota.wire.Chunk;
 import io.reizi.ota.wire.ChunkCodec;
@@ -99,7 +100,8 @@ final class Downloader {
         close();
         waiting = null;
         Staging staging = Staging.start(banks, host.state().inactive(), cose, m.count());
-        session = new DownloadSession(m, manifestPayload, topic, new Transfer(m, new BitSet()), staging, nanos.getAsLong());
+        session = new DownloadSession(m, manifestPayload, topic, new Transfer(m, new BitSet()), pacer(m), staging,
+                nanos.getAsLong());
         Log.info("manifest accepted: fw=" + m.fw() + " ver=" + m.ver() + " size=" + m.size() + " chunks="
                 + m.count() + "x" + m.chunk() + " into bank " + host.state().inactive().wire());
         publishNeed(session, session.transfer.need());
@@ -117,8 +119,8 @@ final class Downloader {
             Manifest m = host.trusted(leftover.get().cose());
             Transfer t = new Transfer(m, leftover.get().durable());
             DownloadSession d = new DownloadSession(m, CoseSign1.decode(leftover.get().cose()).payload(),
-                    config.manifestTopic(config.id()), t, Staging.resume(banks, host.state().inactive(), m.count()),
-                    nanos.getAsLong());
+                    config.manifestTopic(config.id()), t, pacer(m),
+                    Staging.resume(banks, host.state().inactive(), m.count()), nanos.getAsLong());
             session = d;
             waiting = null; // taken up: a refusal from here on waits anew
             host.downloading(m.ver());
@@ -162,9 +164,13 @@ final class Downloader {
                     storageFailed(d, "cannot write chunk " + a.seq() + " to bank " + host.state().inactive().wire(), e);
                     return;
                 }
+                d.pacer.arrived(now);
                 if (d.syncDue(config.syncChunks(), config.syncInterval().toNanos(), now) && !sync(d)) return;
             }
-            case Transfer.Verdict.Duplicate dup -> d.lastActivityAt = now;
+            case Transfer.Verdict.Duplicate dup -> {
+                d.lastActivityAt = now;
+                d.pacer.arrived(now); // it paces the link all the same
+            }
             case Transfer.Verdict.OtherRelease other -> {
                 return;
             }
@@ -176,7 +182,7 @@ final class Downloader {
         if (d.transfer.complete()) {
             finish(d);
         } else if (chunk.seq() == d.manifest.count() - 1 || d.transfer.covers(d.lastNeed)) {
-            publishNeed(d, reRequest(d, now));
+            reRequest(d, now);
         }
     }
 
@@ -197,20 +203,42 @@ final class Downloader {
         Duration stall = guard.net() == NetworkHealth.Net.GOOD
                 ? config.stallInterval() : config.watchdog().stallIntervalDegraded();
         if (now - d.lastActivityAt >= stall.toNanos()) {
-            Log.info("no chunk for " + stall.toMillis() + " ms; asking again");
+            Log.info("no chunk for " + stall.toMillis() + " ms; asking again for what is overdue");
             guard.stalled();
-            publishNeed(d, reRequest(d, now));
+            reRequest(d, now);
         } else if (now - host.lastStatusAt() >= config.statusInterval().toNanos()) {
             host.publish(progress(d, OtaState.DOWNLOADING).build());
         }
     }
 
     /**
-     * The one place that decides what a re-request (after a stall, or after the last seq) asks for. Today:
-     * everything missing. The pacer (ask only for what is overdue) plugs in here.
+     * The one place that decides what a re-request (after a stall, or after the last seq) asks for: only the
+     * missing chunks that are overdue, never those still on their way (a subset of what is missing, so the
+     * contract's need holds). Nothing overdue: nothing is published and the stall timer starts again.
      */
-    private List<Transfer.Range> reRequest(DownloadSession d, long now) {
-        return d.transfer.need();
+    private void reRequest(DownloadSession d, long now) {
+        List<Transfer.Range> overdue = d.pacer.overdue(d.transfer, now);
+        if (!overdue.isEmpty()) {
+            publishNeed(d, overdue);
+            return;
+        }
+        Log.info("every missing chunk is still on its way; not asking again yet");
+        d.lastActivityAt = now;
+        d.lastNeed = d.transfer.need(); // look again once these arrived, not on every chunk
+    }
+
+    /** The link to the broker went down: what is queued for the session waits, so the pacer's clock stops. */
+    void linkDown() {
+        if (session != null) session.pacer.linkDown(nanos.getAsLong());
+    }
+
+    /** The link is up again (the reconnect's full need follows). */
+    void linkUp() {
+        if (session != null) session.pacer.linkUp(nanos.getAsLong());
+    }
+
+    private RequestPacer pacer(Manifest m) {
+        return new RequestPacer(m.count(), config.stallInterval());
     }
 
     /** The current need again (a reconnect, the same manifest again, a refusal of another manifest). */
@@ -219,8 +247,10 @@ final class Downloader {
     }
 
     private void publishNeed(DownloadSession d, List<Transfer.Range> need) {
+        long now = nanos.getAsLong();
+        d.pacer.asked(need, d.transfer, now);
         d.lastNeed = need;
-        d.lastActivityAt = nanos.getAsLong();
+        d.lastActivityAt = now;
         host.publish(progress(d, OtaState.DOWNLOADING).need(Status.wire(need)).build());
     }
 

@@ -232,8 +232,14 @@ public final class Updater implements UpdateSteps.Machine {
 
     /** After every (re)connect: say where we are; while downloading, that is the current need. */
     public synchronized void onConnected() {
+        downloads.linkUp();
         if (downloads.active()) downloads.publishNeed();
         else if (lastStatus != null) publish(lastStatus.withTs(System.currentTimeMillis()));
+    }
+
+    /** The link went down: chunks queued for the session are not overdue while it is. */
+    public synchronized void onDisconnected() {
+        downloads.linkDown();
     }
 
     public synchronized void onManifest(String topic, byte[] payload) {

@@ -364,4 +364,50 @@ class UpdatePhasesTest {
         rig.install(2, V2);
         assertEquals(INSTALLED, rig.statusChain(), "a newer release repairs it");
     }
+
+    /**
+     * Issue 12: a link cut while chunks are queued for the session, then a chunk lost. The stall during the cut
+     * asks for nothing (what is missing is still on its way: the broker holds it), the reconnect sends the full
+     * need as ever, the last seq asks for nothing while the lost chunk is not overdue yet, and the stall after
+     * that asks for the lost chunk alone.
+     */
+    @Test
+    void aStallReRequestAsksOnlyForWhatIsOverdueNotWhatIsStillOnItsWay() throws Exception {
+        baseline();
+        byte[] image = UpdateRig.image(64 * UpdateRig.CHUNK, 3);
+        long base = rig.clock;
+        rig.send(rig.manifest(2, image));
+        for (int seq = 0; seq < 10; seq++) chunkAt(base, 1000 + 100 * seq, image, seq);
+        rig.clock = base + ms(2000);
+        rig.updater.onDisconnected();
+        for (int t = 3000; t <= 7000; t += 1000) tickAt(base, t); // stalls at 3.9 s and 5.9 s, link down
+        assertEquals(List.of("[[0, 63]]"), rig.needs(), "no re-request for chunks held for the session during the cut");
+        rig.updater.onConnected();
+        assertEquals(List.of("[[0, 63]]", "[[10, 63]]"), rig.needs(), "a reconnect states the full need");
+        for (int seq = 10; seq < 64; seq++) {
+            if (seq != 30) chunkAt(base, 7100 + 100 * (seq - 10), image, seq); // 30 is lost
+        }
+        tickAt(base, 13_400);
+        tickAt(base, 14_400); // a stall 2 s after the last chunk: 30 is not overdue yet by the measured pace
+        assertEquals(List.of("[[0, 63]]", "[[10, 63]]"), rig.needs(), "nothing is asked before it is overdue");
+        tickAt(base, 15_400);
+        tickAt(base, 16_400);
+        assertEquals(List.of("[[0, 63]]", "[[10, 63]]", "[[30, 30]]"), rig.needs(), "the overdue chunk, alone");
+        chunkAt(base, 16_500, image, 30);
+        assertEquals("committed", rig.last().state(), rig.statusChain().toString());
+    }
+
+    private void chunkAt(long base, long atMs, byte[] image, int seq) {
+        rig.clock = base + ms(atMs);
+        rig.chunks(2, image, seq, seq + 1);
+    }
+
+    private void tickAt(long base, long atMs) {
+        rig.clock = base + ms(atMs);
+        rig.updater.tick();
+    }
+
+    private static long ms(long millis) {
+        return millis * 1_000_000L;
+    }
 }

@@ -293,6 +293,8 @@ public final class AgentLink implements MqttCallback, LinkControl {
         if (state == State.CONNECTED) setState(State.RECONNECTING);
         network.disconnected();
         outbox.disconnected();
+        Inbox in = inbox;
+        if (in != null) in.onDisconnected();
         Log.warn("disconnected from broker: " + response.getReasonString() + " "
                 + (response.getException() != null ? response.getException().getMessage() : ""));
     }

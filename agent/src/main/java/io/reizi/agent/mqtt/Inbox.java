@@ -7,6 +7,9 @@ public interface Inbox {
     /** After every (re)connect, once subscribed. */
     void onConnected();
 
+    /** After the link to the broker is lost (it reconnects on its own). */
+    void onDisconnected();
+
     void onManifest(String topic, byte[] payload);
 
     void onChunk(byte[] payload);
