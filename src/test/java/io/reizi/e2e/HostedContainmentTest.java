@@ -121,7 +121,8 @@ class HostedContainmentTest {
             Status s = slip.devices().get(id);
             assertEquals("rolled_back", s.state(), slip.summary());
             assertEquals(1L, s.activeVer());
-            assertTrue(s.detail().contains("cannot lay out"), s.detail());
+            assertEquals("malformed", s.error(), s.detail());
+            assertTrue(s.detail().contains("points outside the app folder"), s.detail());
             assertFalse(agent.log().contains("PANIC"), "no panic");
             assertTrue(bed.publish(bed.release(id, good, 3, Kind.EXEC, null, 4096, bed.edKey)).success(),
                     "the next good release commits");

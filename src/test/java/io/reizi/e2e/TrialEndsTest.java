@@ -52,7 +52,7 @@ class TrialEndsTest {
             Status s = slip.devices().get(id);
             assertNotNull(s, slip.summary());
             assertEquals("rolled_back", s.state(), slip.summary());
-            assertEquals("health_check_failed", s.error());
+            assertEquals("malformed", s.error(), "a bundle that would write outside its folder is malformed: " + s.detail());
             assertTrue(s.detail() != null && !s.detail().isBlank());
             assertEquals(1L, s.activeVer());
             assertTrue(Files.readString(bed.dataDir(id).resolve("state.json")).contains("\"trial\" : false"));
