@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * agent runs in it and reaches the proxy over a veth pair, and a cut takes the pair's carrier down. Each scenario records time to commit, wire overhead (chunks
  * published ÷ chunk count) and the device's {@code net} transitions. CI runs short versions; {@code
  * -Dreizi.linkfaults.bench=true} runs the long ones of issue 12 and {@code -Dreizi.fault.report=FILE}
- * writes the table (bench/link-faults does both).
+ * writes the table (bench/link-faults does both); {@code -Dreizi.linkfaults.only=TEXT} keeps the scenarios whose
+ * name contains it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LinkFaultTest {
@@ -63,7 +64,8 @@ class LinkFaultTest {
     @TestFactory
     Stream<DynamicTest> updatesThroughAFaultyLink() {
         List<Scenario> scenarios = Boolean.getBoolean("reizi.linkfaults.bench") ? BENCH : CI;
-        return scenarios.stream().map(s -> DynamicTest.dynamicTest(s.name(), () -> run(s)));
+        String only = System.getProperty("reizi.linkfaults.only", "");
+        return scenarios.stream().filter(s -> s.name().contains(only)).map(s -> DynamicTest.dynamicTest(s.name(), () -> run(s)));
     }
 
     private void run(Scenario s) throws Exception {

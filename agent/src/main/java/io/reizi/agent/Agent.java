@@ -141,6 +141,11 @@ public final class Agent implements AutoCloseable {
         }
 
         @Override
+        public void onStatusDelivered() {
+            updater.onStatusDelivered();
+        }
+
+        @Override
         public void onManifest(String topic, byte[] payload) {
             updater.onManifest(topic, payload);
         }

@@ -21,7 +21,10 @@ final class DownloadSession {
     private final Staging staging;
     private int unsynced;
     private long firstUnsyncedAt;
+    /** The last chunk arrival, need or decision that nothing is overdue: the stall timer runs from here. */
     long lastActivityAt;
+    /** When a stall was last counted for the link's health. */
+    long lastStallAt = Long.MIN_VALUE / 2;
     private long sessionStartAt = -1;
     private long sessionBytes;
     /** The ranges whose arrival prompts the next look for overdue chunks (the last need published, or waited on). */

@@ -55,6 +55,8 @@ final class Downloader {
 
     /** How often a download that ran out of space looks for space again. */
     static final Duration SPACE_RECHECK = Duration.ofSeconds(5);
+    /** When the broker last acknowledged a status (injected clock): the latest proof that the link carries. */
+    private long linkCarriedAt = Long.MIN_VALUE / 2;
     private final AgentConfig config;
     private final BankBackend banks;
     private final Updater.Guard guard;
@@ -200,15 +202,39 @@ final class Downloader {
         DownloadSession d = session;
         if (d == null) return;
         if (d.syncDue(Integer.MAX_VALUE, config.syncInterval().toNanos(), now) && !sync(d)) return;
-        Duration stall = guard.net() == NetworkHealth.Net.GOOD
-                ? config.stallInterval() : config.watchdog().stallIntervalDegraded();
-        if (now - d.lastActivityAt >= stall.toNanos()) {
-            Log.info("no chunk for " + stall.toMillis() + " ms; asking again for what is overdue");
-            guard.stalled();
-            reRequest(d, now);
-        } else if (now - host.lastStatusAt() >= config.statusInterval().toNanos()) {
-            host.publish(progress(d, OtaState.DOWNLOADING).build());
+        long stall = (guard.net() == NetworkHealth.Net.GOOD
+                ? config.stallInterval() : config.watchdog().stallIntervalDegraded()).toNanos();
+        if (now - d.lastActivityAt < stall) {
+            if (now - host.lastStatusAt() >= config.statusInterval().toNanos()) host.publish(progress(d, OtaState.DOWNLOADING).build());
+            return;
         }
+        boolean counted = now - d.lastStallAt >= stall;
+        if (counted) {
+            d.lastStallAt = now; // counted once per stall interval of silence, for the link's health
+            guard.stalled();
+        }
+        long quietMs = (now - d.lastActivityAt) / 1_000_000;
+        if (linkCarriedAt - d.lastActivityAt >= stall / 2) {
+            Log.info("no chunk for " + quietMs + " ms while the link carries; asking again for what is overdue");
+            reRequest(d, now);
+        } else if (host.lastStatusAt() - d.lastActivityAt < stall / 2) {
+            Log.info("no chunk for " + quietMs + " ms; checking that the link carries before asking again");
+            host.publish(progress(d, OtaState.DOWNLOADING).build());
+        } else if (counted) {
+            // What the broker queued for the session is not lost, so nothing is asked for until the link carries.
+            Log.info("no chunk for " + quietMs + " ms and the broker has not acknowledged a status since: the link"
+                    + " is silent; waiting for it");
+        }
+    }
+
+    /**
+     * The broker acknowledged a status. A stall is taken as loss, and answered with a re-request, only when
+     * the link carried well after the last chunk arrived ({@link #tick}): during a link cut that TCP survives,
+     * neither side can tell a chunk on its way from a lost one, and asking then would have the publisher send
+     * again everything the broker still holds for the session.
+     */
+    void linkCarries() {
+        linkCarriedAt = nanos.getAsLong();
     }
 
     /**
@@ -232,7 +258,7 @@ final class Downloader {
         if (session != null) session.pacer.linkDown(nanos.getAsLong());
     }
 
-    /** The link is up again (the reconnect's full need follows). */
+    /** The link is up again. */
     void linkUp() {
         if (session != null) session.pacer.linkUp(nanos.getAsLong());
     }
@@ -241,7 +267,12 @@ final class Downloader {
         return new RequestPacer(m.count(), config.stallInterval());
     }
 
-    /** The current need again (a reconnect, the same manifest again, a refusal of another manifest). */
+    /** Where the download is, without asking for anything (after a reconnect). */
+    void publishProgress() {
+        if (session != null) host.publish(progress(session, OtaState.DOWNLOADING).build());
+    }
+
+    /** The current need again (the same manifest again, a refusal of another manifest). */
     void publishNeed() {
         if (session != null) publishNeed(session, session.transfer.need());
     }

@@ -230,11 +230,20 @@ public final class Updater implements UpdateSteps.Machine {
         publish(base(OtaState.FAILED).release(release).error(ErrorCode.HEALTH_CHECK_FAILED, why).build());
     }
 
-    /** After every (re)connect: say where we are; while downloading, that is the current need. */
+    /**
+     * After every (re)connect: say where we are. A download says its progress but does not ask again: the
+     * broker holds what was queued for the persistent session and delivers it now; whatever is still missing
+     * once the link has been seen to carry is asked for by the stall timer ({@link Downloader#tick}).
+     */
     public synchronized void onConnected() {
         downloads.linkUp();
-        if (downloads.active()) downloads.publishNeed();
+        if (downloads.active()) downloads.publishProgress();
         else if (lastStatus != null) publish(lastStatus.withTs(System.currentTimeMillis()));
+    }
+
+    /** The broker acknowledged a status: the link carries both ways. */
+    public synchronized void onStatusDelivered() {
+        downloads.linkCarries();
     }
 
     /** The link went down: chunks queued for the session are not overdue while it is. */

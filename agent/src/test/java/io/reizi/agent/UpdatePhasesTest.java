@@ -366,10 +366,10 @@ class UpdatePhasesTest {
     }
 
     /**
-     * Issue 12: a link cut while chunks are queued for the session, then a chunk lost. The stall during the cut
-     * asks for nothing (what is missing is still on its way: the broker holds it), the reconnect sends the full
-     * need as ever, the last seq asks for nothing while the lost chunk is not overdue yet, and the stall after
-     * that asks for the lost chunk alone.
+     * Issue 12: a link lost while chunks are queued for the session, then a chunk lost. The stalls while it is
+     * down ask for nothing (what is missing is still on its way: the broker holds it), nor does the reconnect;
+     * the last seq asks for nothing while the lost chunk is not overdue yet, and the stall after that asks for
+     * the lost chunk alone.
      */
     @Test
     void aStallReRequestAsksOnlyForWhatIsOverdueNotWhatIsStillOnItsWay() throws Exception {
@@ -379,22 +379,51 @@ class UpdatePhasesTest {
         rig.send(rig.manifest(2, image));
         for (int seq = 0; seq < 10; seq++) chunkAt(base, 1000 + 100 * seq, image, seq);
         rig.clock = base + ms(2000);
-        rig.updater.onDisconnected();
+        rig.disconnect();
         for (int t = 3000; t <= 7000; t += 1000) tickAt(base, t); // stalls at 3.9 s and 5.9 s, link down
-        assertEquals(List.of("[[0, 63]]"), rig.needs(), "no re-request for chunks held for the session during the cut");
-        rig.updater.onConnected();
-        assertEquals(List.of("[[0, 63]]", "[[10, 63]]"), rig.needs(), "a reconnect states the full need");
+        assertEquals(List.of("[[0, 63]]"), rig.needs(), "no re-request for chunks held for the session while down");
+        rig.restore();
+        assertEquals(List.of("[[0, 63]]"), rig.needs(), "a reconnect says where it is without asking again");
+        assertEquals("downloading", rig.last().state());
         for (int seq = 10; seq < 64; seq++) {
             if (seq != 30) chunkAt(base, 7100 + 100 * (seq - 10), image, seq); // 30 is lost
         }
         tickAt(base, 13_400);
         tickAt(base, 14_400); // a stall 2 s after the last chunk: 30 is not overdue yet by the measured pace
-        assertEquals(List.of("[[0, 63]]", "[[10, 63]]"), rig.needs(), "nothing is asked before it is overdue");
+        assertEquals(List.of("[[0, 63]]"), rig.needs(), "nothing is asked before it is overdue");
         tickAt(base, 15_400);
         tickAt(base, 16_400);
-        assertEquals(List.of("[[0, 63]]", "[[10, 63]]", "[[30, 30]]"), rig.needs(), "the overdue chunk, alone");
+        assertEquals(List.of("[[0, 63]]", "[[30, 30]]"), rig.needs(), "the overdue chunk, alone");
         chunkAt(base, 16_500, image, 30);
         assertEquals("committed", rig.last().state(), rig.statusChain().toString());
+    }
+
+    /**
+     * Issue 12: a cut the connection survives (no disconnect: TCP retransmits). Neither side can tell a chunk
+     * on its way from a lost one, so nothing is asked however long it lasts — the device only sends a status
+     * to learn whether the link carries. When it carries again, the queued chunks come and nothing was asked
+     * twice; a stall while the link carries is a loss and is asked for.
+     */
+    @Test
+    void aSilentLinkIsNotTakenForLostChunks() throws Exception {
+        baseline();
+        byte[] image = UpdateRig.image(64 * UpdateRig.CHUNK, 4);
+        long base = rig.clock;
+        rig.send(rig.manifest(2, image));
+        for (int seq = 0; seq < 10; seq++) chunkAt(base, 1000 + 10 * seq, image, seq);
+        rig.cut();
+        int before = rig.statuses.size();
+        for (int t = 1100; t <= 30_000; t += 100) tickAt(base, t);
+        assertEquals(List.of("[[0, 63]]"), rig.needs(), "no re-request while the link does not carry");
+        assertTrue(rig.statuses.size() - before <= 2, "a status or two to learn whether the link carries: "
+                + (rig.statuses.size() - before));
+        rig.restore();
+        for (int seq = 10; seq < 60; seq++) chunkAt(base, 30_100 + 10 * seq, image, seq); // 60..63 lost
+        assertEquals(List.of("[[0, 63]]"), rig.needs());
+        for (int t = 31_000; t <= 40_000; t += 100) tickAt(base, t);
+        List<String> needs = rig.needs();
+        assertEquals(List.of("[[0, 63]]", "[[60, 63]]"), needs.subList(0, 2), "the link carries and they do not come: lost");
+        assertTrue(needs.stream().skip(1).allMatch("[[60, 63]]"::equals), needs.toString());
     }
 
     private void chunkAt(long base, long atMs, byte[] image, int seq) {

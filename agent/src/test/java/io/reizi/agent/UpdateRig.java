@@ -30,7 +30,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * One device for the phase-machine scenarios: its data dir is real files in a temp dir (the journal and the
  * state file are really fsync'd); the link (a status list), the bank pointer, the clock and the update worker
- * are in memory, so that a scenario runs the same way every time. A "kill -9" is emulated by throwing
+ * are in memory, so that a scenario runs the same way every time. The link acknowledges each status at once
+ * while it carries; {@link #cut()} stops it without a disconnect (TCP survives a short cut), {@link
+ * #disconnect()} with one. A "kill -9" is emulated by throwing
  * {@link Crash} right after a chosen phase is journaled and starting a new {@link Updater} on the same files.
  */
 final class UpdateRig {
@@ -188,6 +190,9 @@ final class UpdateRig {
     final List<Phase.Name> phases = new ArrayList<>();
     final QuietGuard guard = new QuietGuard();
     long clock;
+    private boolean carrying = true;
+    private boolean connected = true;
+    private int unacknowledged;
     private final TrustedKeys trust;
     private Optional<String> healthCmd = Optional.empty();
     private Optional<String> fault = Optional.empty();
@@ -239,7 +244,7 @@ final class UpdateRig {
             }
         });
         updater = new Updater(config, trust, banks, new StateStore(banks.dir.resolve("state.json")), journal,
-                statuses::add, new AppRuntime(banks.dir.resolve("app-state"), Duration.ofSeconds(1), Log::info), guard,
+                this::delivered, new AppRuntime(banks.dir.resolve("app-state"), Duration.ofSeconds(1), Log::info), guard,
                 worker, () -> clock, new FaultInjector(config.watchdog().injectFault()), Duration.ZERO);
         try {
             updater.start();
@@ -247,6 +252,38 @@ final class UpdateRig {
             return false;
         }
         return worker.drain();
+    }
+
+    /** The in-memory link: a status is acknowledged at once while the link carries, or once it carries again. */
+    private void delivered(Status s) {
+        statuses.add(s);
+        if (carrying && connected) updater.onStatusDelivered();
+        else unacknowledged++;
+    }
+
+    /** The link stops carrying, both ways; the connection stays up (a short cut TCP survives). */
+    void cut() {
+        carrying = false;
+    }
+
+    /** The link stops carrying and the client notices: it is disconnected. */
+    void disconnect() {
+        carrying = false;
+        connected = false;
+        updater.onDisconnected();
+    }
+
+    /** The link carries again (reconnected first, if it was disconnected); statuses on their way are acknowledged. */
+    void restore() {
+        carrying = true;
+        if (!connected) {
+            connected = true;
+            updater.onConnected();
+        }
+        if (unacknowledged > 0) {
+            unacknowledged = 0;
+            updater.onStatusDelivered();
+        }
     }
 
     private AgentConfig config() {

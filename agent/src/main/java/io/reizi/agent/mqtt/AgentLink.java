@@ -309,6 +309,8 @@ public final class AgentLink implements MqttCallback, LinkControl {
         if (token.getUserContext() instanceof Sent sent) {
             network.ackLatency(Duration.ofNanos(System.nanoTime() - sent.atNanos()));
             outbox.acked(sent.ticket());
+            Inbox in = inbox;
+            if (in != null) in.onStatusDelivered();
         }
     }
 

@@ -10,6 +10,9 @@ public interface Inbox {
     /** After the link to the broker is lost (it reconnects on its own). */
     void onDisconnected();
 
+    /** The broker acknowledged a status: at this moment the link carries both ways. */
+    void onStatusDelivered();
+
     void onManifest(String topic, byte[] payload);
 
     void onChunk(byte[] payload);
