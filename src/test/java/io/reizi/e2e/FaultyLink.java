@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  * <p><b>A cut</b> stops every byte in both directions without closing anything, as a pulled cable or a dead
  * radio does: the endpoints find out from their keep-alive, not from a reset. Bytes queued at the cut are
  * delivered when the link comes back (TCP would retransmit them), unless a side gave up on the connection.
- * New connections are accepted but carry nothing while the link is cut.
+ * New connections are accepted but carry nothing while the link is cut. {@link #pauseUplink} stops only what
+ * the device sends (its PUBACKs and statuses), while the downlink still flows: what a full outbound window
+ * looks like to the device.
  */
 final class FaultyLink implements AutoCloseable {
     static final int SEGMENT = 1460;
@@ -43,9 +45,15 @@ final class FaultyLink implements AutoCloseable {
     private volatile long bytesPerSecond;
     private volatile double loss;
     private volatile boolean cut;
+    private volatile boolean uplinkPaused;
 
     FaultyLink(InetSocketAddress upstream, long seed) throws IOException {
         this(InetAddress.getLoopbackAddress(), upstream, seed);
+    }
+
+    /** On loopback, to the broker at {@code brokerUrl} ({@code tcp://host:port}), no loss. */
+    FaultyLink(String brokerUrl) throws IOException {
+        this(new InetSocketAddress("127.0.0.1", java.net.URI.create(brokerUrl).getPort()), 0);
     }
 
     /** Listens on {@code bind} (the host's end of a test's own network namespace, or loopback). */
@@ -58,6 +66,11 @@ final class FaultyLink implements AutoCloseable {
 
     int port() {
         return server.getLocalPort();
+    }
+
+    /** The device's broker URL through this link (loopback). */
+    String url() {
+        return "tcp://127.0.0.1:" + port();
     }
 
     /** Round-trip latency added by the link (half each way). */
@@ -84,6 +97,12 @@ final class FaultyLink implements AutoCloseable {
 
     synchronized void restore() {
         cut = false;
+        notifyAll();
+    }
+
+    /** Holds what the device sends until {@code false}; nothing is lost. */
+    synchronized void pauseUplink(boolean paused) {
+        uplinkPaused = paused;
         notifyAll();
     }
 
@@ -119,7 +138,7 @@ final class FaultyLink implements AutoCloseable {
                 byte[] buf = new byte[SEGMENT];
                 int n;
                 while ((n = in.read(buf)) > 0) {
-                    awaitLink();
+                    awaitLink(direction);
                     long now = System.nanoTime();
                     long rate = bytesPerSecond;
                     long sendAt = Math.max(now, lineFreeAt);
@@ -141,7 +160,7 @@ final class FaultyLink implements AutoCloseable {
                     long wait = s.dueNanos() - System.nanoTime();
                     if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
                     if (s.bytes().length == 0) break;
-                    awaitLink();
+                    awaitLink(direction);
                     out.write(s.bytes());
                     out.flush();
                 }
@@ -166,8 +185,8 @@ final class FaultyLink implements AutoCloseable {
         return delay;
     }
 
-    private synchronized void awaitLink() throws InterruptedException {
-        while (cut) wait();
+    private synchronized void awaitLink(String direction) throws InterruptedException {
+        while (cut || uplinkPaused && direction.equals("up")) wait();
     }
 
     private static void closeQuietly(Socket s) {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Statuses are never lost: the device's uplink stalls with the broker's acknowledgements outstanding while the
  * device keeps producing statuses and commits; an orderly stop on a slow link. Real broker, real agent, a relay
- * ({@link LinkProxy}) between them.
+ * ({@link FaultyLink}) between them.
  */
 class StatusDeliveryTest {
     @TempDir
@@ -50,7 +50,7 @@ class StatusDeliveryTest {
 
     @Test
     void theCommitReachesTheBrokerAfterTheUplinkStalledWithEveryStatusUnacknowledged() throws Exception {
-        try (TestBed bed = new TestBed(dir); LinkProxy link = new LinkProxy(bed.broker.url());
+        try (TestBed bed = new TestBed(dir); FaultyLink link = new FaultyLink(bed.broker.url());
                 RawMqtt raw = new RawMqtt(bed.broker.url())) {
             String id = "stalled-uplink";
             // A progress status every 100 ms while downloading, no re-requests to muddle it.
@@ -90,7 +90,7 @@ class StatusDeliveryTest {
 
     @Test
     void anOrderlyStopOnASlowLinkSaysOfflineAfterTheCommitWithoutAPanic() throws Exception {
-        try (TestBed bed = new TestBed(dir); LinkProxy link = new LinkProxy(bed.broker.url()).delay(700);
+        try (TestBed bed = new TestBed(dir); FaultyLink link = new FaultyLink(bed.broker.url()).roundTrip(1400);
                 RawMqtt raw = new RawMqtt(bed.broker.url())) {
             String id = "slow-stop";
             try (AgentProcess agent = new AgentProcess(id, link.url(), bed.dataDir(id), bed.trust,

@@ -91,12 +91,6 @@ public final class RequestPacer {
         down = false;
     }
 
-    /** The broker did not keep the session: whatever was on its way is gone, so all of it is due at once. */
-    public void sessionLost() {
-        Arrays.fill(askedMs, NOT_ASKED);
-        probeAskedAt = -1;
-    }
-
     /** The first {@link Transfer#MAX_NEED_RANGES} ranges of missing chunks that are overdue or never asked. */
     public List<Transfer.Range> overdue(Transfer transfer, long now) {
         BitSet due = dueSet(transfer, upTime(now));

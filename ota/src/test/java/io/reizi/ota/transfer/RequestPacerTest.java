@@ -67,16 +67,6 @@ class RequestPacerTest {
     }
 
     @Test
-    void aLostSessionMakesEverythingOnItsWayDueAtOnce() {
-        Transfer t = new Transfer(manifest(100), new BitSet());
-        RequestPacer pacer = new RequestPacer(100, STALL);
-        pacer.asked(all(100), t, 0);
-        t.markReceived(0);
-        pacer.sessionLost();
-        assertEquals(List.of(new Transfer.Range(1, 99)), pacer.overdue(t, MS));
-    }
-
-    @Test
     void measuresTheRoundTripAndTheInterval() {
         Transfer t = new Transfer(manifest(100), new BitSet());
         RequestPacer pacer = new RequestPacer(100, STALL);
