@@ -51,6 +51,8 @@ class DamagedDataDirTest {
             assertEquals(2L, up.activeVer(), up.toString());
             assertEquals("a", up.active());
             agent.awaitLog("state.json is missing", 1);
+            assertTrue(agent.log().lines().anyMatch(l -> l.contains(" WARN  state copy ") && l.contains("state.json is missing")),
+                    "the repair warning of the ota module is one line of the agent's log:\n" + agent.log());
             agent.stop();
 
             // The bank pointer aimed at /etc: pointed back at the bank the state names.
