@@ -152,6 +152,39 @@ class MqttSessionTest {
         }
     }
 
+    /**
+     * The wedged reconnect: the link dies, and the reconnect's TCP connect succeeds but its CONNACK never comes
+     * (Paho then waits out its connect timeout, here 120 s, or for good when it wedges). The link carries again
+     * soon after; the supervisor replaces the stuck client after 20 s and the session is back well before
+     * Paho's own timeout would have let it retry.
+     */
+    @Test
+    void aReconnectStuckBeforeItsConnackIsReplaced() throws Exception {
+        try (Mosquitto broker = Mosquitto.start(dir); SwallowingRelay relay = new SwallowingRelay(broker.url())) {
+            Events events = new Events();
+            SessionOptions o = SessionOptions.builder(relay.url(), "stuck").cleanStart(false)
+                    .sessionExpiry(Duration.ofMinutes(5)).connectTimeout(Duration.ofSeconds(120))
+                    .reconnect(new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(2))).build();
+            try (MqttSession s = MqttSession.create(o, events)) {
+                s.connect(Duration.ofSeconds(10));
+                assertEquals("connected", events.next());
+
+                relay.swallow(true);
+                relay.dropAll();
+                long lost = System.nanoTime();
+                assertEquals("disconnected", events.next());
+                Thread.sleep(3_000); // Paho's reconnect is now inside a connect that will never be answered
+                assertEquals(SessionState.RECONNECTING, s.state());
+                relay.swallow(false);
+
+                assertEquals("reconnected", events.next());
+                long seconds = (System.nanoTime() - lost) / 1_000_000_000L;
+                assertTrue(seconds < 60, "back after " + seconds + " s: the stuck connect was waited out, not replaced");
+                assertTrue(await(s.publish("t", "back".getBytes(), Qos.AT_LEAST_ONCE, false)).accepted());
+            }
+        }
+    }
+
     /** {@link MqttSession#start}: the broker is not there yet; the first connect is retried until it is. */
     @Test
     void startRetriesTheFirstConnectUntilTheBrokerComes() throws Exception {
