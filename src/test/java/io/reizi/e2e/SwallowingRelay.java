@@ -74,8 +74,7 @@ final class SwallowingRelay implements AutoCloseable {
     }
 
     private static void closeQuietly(Socket s) {
-        try {
-            s.close();
+        try (s) { // closing is all there is to do
         } catch (IOException ignored) {
             // already closed
         }
