@@ -87,6 +87,7 @@ public final class AgentLink implements SessionListener, LinkControl {
     @Override
     public void connected(boolean reconnect) {
         network.connected(reconnect, System.nanoTime());
+        Log.info((reconnect ? "reconnected to " : "connected to ") + config.broker());
         List<Subscription> subs = new ArrayList<>();
         for (String id : config.listenIds()) {
             subs.add(new Subscription(config.manifestTopic(id), QOS));

@@ -69,8 +69,8 @@ public interface MqttSession extends AutoCloseable {
     void disconnect(Duration timeout, boolean sendWill) throws MqttSessionException;
 
     /**
-     * Ends the connection at once if there is one (a normal DISCONNECT if it goes out within 100 ms, so the
-     * broker drops the will) and frees the client's threads. No reconnect follows.
+     * Ends the connection at once if there is one: what is in flight gets 100 ms, then a normal DISCONNECT if it
+     * goes out within 100 ms more (so the broker drops the will); frees the client's threads. No reconnect follows.
      */
     @Override
     void close();

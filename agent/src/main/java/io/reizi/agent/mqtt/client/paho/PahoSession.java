@@ -184,7 +184,8 @@ public final class PahoSession implements MqttSession, MqttCallback {
         if (ownTimer) timer.shutdownNow();
         MqttAsyncClient c = client();
         try {
-            if (c.isConnected()) c.disconnectForcibly(0, 100, true);
+            // As a tool's quick exit expects: what was just handed over gets 100 ms to reach the broker.
+            if (c.isConnected()) c.disconnectForcibly(100, 100, true);
         } catch (MqttException e) {
             // closed below all the same
         }
@@ -198,9 +199,7 @@ public final class PahoSession implements MqttSession, MqttCallback {
     @Override
     public void connectComplete(boolean reconnect, String serverURI) {
         OutgoingTopicAliases.disable(client());
-        boolean again = keeper.connected(reconnect);
-        Log.info((again ? "reconnected to " : "connected to ") + serverURI);
-        listener.connected(again);
+        listener.connected(keeper.connected(reconnect));
     }
 
     @Override
