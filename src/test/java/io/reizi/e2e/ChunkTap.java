@@ -1,37 +1,35 @@
 package io.reizi.e2e;
 
+import io.reizi.agent.mqtt.client.MqttSession;
+import io.reizi.agent.mqtt.client.Qos;
+import io.reizi.agent.mqtt.client.SessionListener;
+import io.reizi.agent.mqtt.client.SessionOptions;
+import io.reizi.agent.mqtt.client.Subscription;
 import io.reizi.ota.wire.ChunkCodec;
+import java.time.Duration;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.eclipse.paho.mqttv5.client.IMqttMessageListener;
-import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Counts what a publisher sends: every chunk message on {@code ota/firmware/+/chunk}, per target and seq, as
  * the broker forwards it. {@link #mark} splits the count at a moment (a power cut) so a test can ask which
  * chunks were sent again after it.
  */
-final class ChunkTap implements AutoCloseable {
-    private final MqttClient client;
+final class ChunkTap implements SessionListener, AutoCloseable {
+    private final MqttSession session;
     private final Map<String, Map<Integer, Integer>> sends = new HashMap<>();
     private final Map<String, Map<Integer, Integer>> atMark = new HashMap<>();
 
-    ChunkTap(String broker) throws MqttException {
-        client = new MqttClient(broker, "tap-" + UUID.randomUUID().toString().substring(0, 8), new MemoryPersistence());
-        MqttConnectionOptions o = new MqttConnectionOptions();
-        o.setCleanStart(true);
-        o.setReceiveMaximum(1000);
-        client.connect(o);
-        // The (topic, qos, listener) overload of Paho's MqttClient calls itself for ever: the array one works.
-        client.subscribe(new MqttSubscription[] {new MqttSubscription("ota/firmware/+/chunk", 1)},
-                new IMqttMessageListener[] {this::chunk});
+    ChunkTap(String broker) throws Exception {
+        session = MqttSession.create(SessionOptions.builder(broker, "tap-" + UUID.randomUUID().toString().substring(0, 8))
+                .cleanStart(true).receiveMaximum(1000).build(), this);
+        session.connect(Duration.ofSeconds(30));
+        session.subscribe(List.of(new Subscription("ota/firmware/+/chunk", Qos.AT_LEAST_ONCE))).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
     }
 
     /** Remembers the counts of {@code target} now. */
@@ -53,17 +51,23 @@ final class ChunkTap implements AutoCloseable {
         return sends.getOrDefault(target, Map.of()).values().stream().mapToInt(Integer::intValue).sum();
     }
 
-    private void chunk(String topic, MqttMessage message) throws Exception {
+    @Override
+    public void message(String topic, byte[] payload, boolean retained) {
         String target = topic.split("/")[2];
-        int seq = (int) ChunkCodec.decode(message.getPayload()).seq();
+        int seq;
+        try {
+            seq = (int) ChunkCodec.decode(payload).seq();
+        } catch (Exception e) {
+            throw new IllegalStateException("the tap cannot read a chunk on " + topic, e);
+        }
         synchronized (this) {
             sends.computeIfAbsent(target, t -> new HashMap<>()).merge(seq, 1, Integer::sum);
         }
     }
 
     @Override
-    public void close() throws MqttException {
-        client.disconnect();
-        client.close();
+    public void close() throws Exception {
+        session.disconnect(Duration.ofSeconds(30), false);
+        session.close();
     }
 }

@@ -3,21 +3,19 @@ package io.reizi.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.reizi.agent.mqtt.client.MqttSession;
+import io.reizi.agent.mqtt.client.Qos;
+import io.reizi.agent.mqtt.client.SessionListener;
+import io.reizi.agent.mqtt.client.SessionOptions;
+import io.reizi.agent.mqtt.client.Subscription;
 import io.reizi.agent.tls.TlsFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,43 +30,43 @@ class ClientIdTakeoverTest {
     Path dir;
 
     /** Records what a client receives and whether the broker dropped it. */
-    static final class Recorder implements MqttCallback {
+    static final class Recorder implements SessionListener {
         final List<String> got = new CopyOnWriteArrayList<>();
         final List<String> dropped = new CopyOnWriteArrayList<>();
 
         @Override
-        public void disconnected(MqttDisconnectResponse r) {
-            dropped.add(String.valueOf(r.getReasonString()) + " (" + r.getReturnCode() + ")");
+        public void disconnected(String reason) {
+            dropped.add(reason);
         }
 
         @Override
-        public void mqttErrorOccurred(MqttException e) {}
-
-        @Override
-        public void messageArrived(String topic, MqttMessage m) {
-            got.add(topic + " " + new String(m.getPayload()));
+        public void message(String topic, byte[] payload, boolean retained) {
+            got.add(topic + " " + new String(payload));
         }
-
-        @Override
-        public void deliveryComplete(IMqttToken t) {}
-
-        @Override
-        public void connectComplete(boolean reconnect, String uri) {}
-
-        @Override
-        public void authPacketArrived(int reason, MqttProperties p) {}
     }
 
-    static MqttAsyncClient connect(String url, TlsFiles tls, String clientId, boolean cleanStart, Recorder r) throws Exception {
-        MqttAsyncClient c = new MqttAsyncClient(url, clientId, new MemoryPersistence());
-        c.setCallback(r);
-        MqttConnectionOptions o = new MqttConnectionOptions();
-        o.setConnectionTimeout(5);
-        o.setSocketFactory(tls.socketFactory());
-        o.setCleanStart(cleanStart);
-        o.setSessionExpiryInterval(3600L);
-        c.connect(o).waitForCompletion(10_000);
+    static MqttSession connect(String url, TlsFiles tls, String clientId, boolean cleanStart, Recorder r) throws Exception {
+        MqttSession c = MqttSession.create(SessionOptions.builder(url, clientId)
+                .connectTimeout(Duration.ofSeconds(5))
+                .tls(Optional.of(tls.socketFactory()))
+                .cleanStart(cleanStart)
+                .sessionExpiry(Duration.ofSeconds(3600))
+                .build(), r);
+        c.connect(Duration.ofSeconds(10));
         return c;
+    }
+
+    static void subscribe(MqttSession c, String topic) throws Exception {
+        c.subscribe(List.of(new Subscription(topic, Qos.AT_LEAST_ONCE))).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    static void publish(MqttSession c, String topic, String payload) throws Exception {
+        c.publish(topic, payload.getBytes(), Qos.AT_LEAST_ONCE, false).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    static void disconnect(MqttSession c) throws Exception {
+        c.disconnect(Duration.ofSeconds(5), false);
+        c.close();
     }
 
     static void awaitTrue(java.util.function.BooleanSupplier condition, Duration limit) throws InterruptedException {
@@ -85,15 +83,15 @@ class ClientIdTakeoverTest {
         try (Mosquitto broker = Mosquitto.startProduction(Files.createDirectories(dir.resolve("broker")), certs, acl, aclLocal)) {
             String url = broker.url().replace("tcp://127.0.0.1", "ssl://localhost");
             Recorder b = new Recorder();
-            MqttAsyncClient devB = connect(url, TlsBrokerTest.tls(certs, "devB"), "devB", true, b);
-            devB.subscribe("ota/firmware/devB/chunk", 1).waitForCompletion(5000);
-            MqttAsyncClient publisher = connect(url, TlsBrokerTest.tls(certs, "publisher"), "publisher", true, new Recorder());
+            MqttSession devB = connect(url, TlsBrokerTest.tls(certs, "devB"), "devB", true, b);
+            subscribe(devB, "ota/firmware/devB/chunk");
+            MqttSession publisher = connect(url, TlsBrokerTest.tls(certs, "publisher"), "publisher", true, new Recorder());
 
             // A connects claiming B's client id with a clean start: B stays connected.
             Recorder a = new Recorder();
-            MqttAsyncClient devA = connect(url, TlsBrokerTest.tls(certs, "devA"), "devB", true, a);
-            devA.subscribe("ota/firmware/devB/chunk", 1).waitForCompletion(5000);
-            publisher.publish("ota/firmware/devB/chunk", "live".getBytes(), 1, false).waitForCompletion(5000);
+            MqttSession devA = connect(url, TlsBrokerTest.tls(certs, "devA"), "devB", true, a);
+            subscribe(devA, "ota/firmware/devB/chunk");
+            publish(publisher, "ota/firmware/devB/chunk", "live");
             awaitTrue(() -> b.got.contains("ota/firmware/devB/chunk live"), Duration.ofSeconds(5));
             assertEquals(List.of(), b.dropped, "B was not kicked off");
             assertTrue(devB.isConnected());
@@ -101,26 +99,20 @@ class ClientIdTakeoverTest {
             assertEquals(List.of(), a.got, "the ACL still keys on A's certificate: B's firmware is not A's to read");
 
             // B goes away with its session kept; chunks queue for it; A claims its id again with a clean start.
-            devB.disconnect().waitForCompletion(5000);
-            devB.close();
-            devA.disconnect().waitForCompletion(5000);
-            devA.close();
+            disconnect(devB);
+            disconnect(devA);
             for (int seq = 0; seq < 5; seq++) {
-                publisher.publish("ota/firmware/devB/chunk", ("queued " + seq).getBytes(), 1, false).waitForCompletion(5000);
+                publish(publisher, "ota/firmware/devB/chunk", "queued " + seq);
             }
-            MqttAsyncClient again = connect(url, TlsBrokerTest.tls(certs, "devA"), "devB", true, new Recorder());
-            again.disconnect().waitForCompletion(5000);
-            again.close();
+            MqttSession again = connect(url, TlsBrokerTest.tls(certs, "devA"), "devB", true, new Recorder());
+            disconnect(again);
             Recorder b2 = new Recorder();
-            MqttAsyncClient devBAgain = connect(url, TlsBrokerTest.tls(certs, "devB"), "devB", false, b2);
+            MqttSession devBAgain = connect(url, TlsBrokerTest.tls(certs, "devB"), "devB", false, b2);
             awaitTrue(() -> b2.got.size() >= 5, Duration.ofSeconds(5));
             assertEquals(List.of("ota/firmware/devB/chunk queued 0", "ota/firmware/devB/chunk queued 1",
                     "ota/firmware/devB/chunk queued 2", "ota/firmware/devB/chunk queued 3", "ota/firmware/devB/chunk queued 4"),
                     b2.got, "B's queued chunks survived A's clean start under B's client id");
-            for (MqttAsyncClient c : List.of(devBAgain, publisher)) {
-                c.disconnect().waitForCompletion(5000);
-                c.close();
-            }
+            for (MqttSession c : List.of(devBAgain, publisher)) disconnect(c);
         }
     }
 }

@@ -1,54 +1,60 @@
 package io.reizi.e2e;
 
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import io.reizi.agent.mqtt.client.MqttSession;
+import io.reizi.agent.mqtt.client.MqttSessionException;
+import io.reizi.agent.mqtt.client.Qos;
+import io.reizi.agent.mqtt.client.SessionListener;
+import io.reizi.agent.mqtt.client.SessionOptions;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Sha256;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
+import java.util.concurrent.TimeUnit;
 
 /** A hand-driven publisher for tests that send what the real one never would: bad manifests, bad chunks. */
 final class RawMqtt implements AutoCloseable {
     static final CBORMapper CBOR = new CBORMapper();
-    private final MqttClient client;
+    private final MqttSession session;
 
-    RawMqtt(String broker) throws MqttException {
-        client = new MqttClient(broker, "raw-" + UUID.randomUUID().toString().substring(0, 8), new MemoryPersistence());
-        client.connect(new MqttConnectionOptions());
+    RawMqtt(String broker) throws MqttSessionException {
+        session = MqttSession.create(SessionOptions.builder(broker, "raw-" + UUID.randomUUID().toString().substring(0, 8))
+                .build(), new SessionListener() {});
+        session.connect(Duration.ofSeconds(30));
     }
 
-    void manifest(String target, byte[] cose) throws MqttException {
-        client.publish("ota/firmware/" + target + "/manifest", cose, 1, true);
+    /** Retained, and acknowledged by the broker before this returns. */
+    void manifest(String target, byte[] cose) throws Exception {
+        session.publish("ota/firmware/" + target + "/manifest", cose, Qos.AT_LEAST_ONCE, true).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
     }
 
-    void chunk(String target, byte[] cbor) throws MqttException {
+    void chunk(String target, byte[] cbor) throws MqttSessionException {
         publish("ota/firmware/" + target + "/chunk", cbor);
     }
 
     /** Sends chunks {@code from} (inclusive) to {@code to} (exclusive) of {@code image}, well formed, in order. */
-    void chunks(String target, long ver, byte[] image, int chunkSize, int from, int to) throws MqttException {
+    void chunks(String target, long ver, byte[] image, int chunkSize, int from, int to) throws MqttSessionException {
         for (int seq = from; seq < to; seq++) {
             byte[] data = java.util.Arrays.copyOfRange(image, seq * chunkSize, Math.min(image.length, (seq + 1) * chunkSize));
             chunk(target, io.reizi.ota.wire.ChunkCodec.encode(io.reizi.ota.wire.ChunkCodec.of(ver, seq, data)));
         }
     }
 
-    /** QoS 1; when Paho says its in-flight window is full (it can lag behind PUBACKs under load), try again. */
-    private void publish(String topic, byte[] payload) throws MqttException {
+    /** QoS 1; when the client says its in-flight window is full (it can lag behind PUBACKs under load), try again. */
+    private void publish(String topic, byte[] payload) throws MqttSessionException {
         long deadline = System.currentTimeMillis() + 10_000;
         while (true) {
             try {
-                client.publish(topic, payload, 1, false);
+                session.publish(topic, payload, Qos.AT_LEAST_ONCE, false);
                 return;
-            } catch (MqttException e) {
-                if (e.getReasonCode() != 32202 /* Paho: too many publishes in progress */ || System.currentTimeMillis() > deadline) throw e;
+            } catch (MqttSessionException e) {
+                if (e.reason() != MqttSessionException.Reason.IN_FLIGHT_FULL || System.currentTimeMillis() > deadline) throw e;
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException ie) {
@@ -79,8 +85,7 @@ final class RawMqtt implements AutoCloseable {
     }
 
     @Override
-    public void close() throws MqttException {
-        client.disconnectForcibly(100, 100);
-        client.close(true);
+    public void close() {
+        session.close();
     }
 }

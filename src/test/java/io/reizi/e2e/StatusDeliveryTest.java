@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Status;
+import io.reizi.agent.mqtt.client.MqttSession;
+import io.reizi.agent.mqtt.client.Qos;
+import io.reizi.agent.mqtt.client.SessionListener;
+import io.reizi.agent.mqtt.client.SessionOptions;
+import io.reizi.agent.mqtt.client.Subscription;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,11 +19,6 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.paho.mqttv5.client.IMqttMessageListener;
-import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,18 +33,20 @@ class StatusDeliveryTest {
 
     /** What a fresh subscriber gets from the retained slot of the device's status topic. */
     static Status retained(String broker, String id) throws Exception {
-        MqttClient c = new MqttClient(broker, "retained-" + UUID.randomUUID().toString().substring(0, 8), new MemoryPersistence());
         BlockingQueue<byte[]> got = new ArrayBlockingQueue<>(16);
-        try {
-            c.connect(new MqttConnectionOptions());
-            c.subscribe(new MqttSubscription[] {new MqttSubscription("/ota/status/" + id, 1)},
-                    new IMqttMessageListener[] {(topic, message) -> got.offer(message.getPayload())});
+        SessionListener listener = new SessionListener() {
+            @Override
+            public void message(String topic, byte[] payload, boolean retained) {
+                got.offer(payload);
+            }
+        };
+        try (MqttSession c = MqttSession.create(SessionOptions.builder(broker,
+                "retained-" + UUID.randomUUID().toString().substring(0, 8)).build(), listener)) {
+            c.connect(Duration.ofSeconds(30));
+            c.subscribe(List.of(new Subscription("/ota/status/" + id, Qos.AT_LEAST_ONCE)));
             byte[] json = got.poll(5, TimeUnit.SECONDS);
             assertNotNull(json, "no retained status for " + id);
             return Status.parse(json);
-        } finally {
-            c.disconnectForcibly(100, 100);
-            c.close(true);
         }
     }
 

@@ -1,37 +1,32 @@
 package io.reizi.e2e;
 
 import io.reizi.agent.Status;
+import io.reizi.agent.mqtt.client.Backoff;
+import io.reizi.agent.mqtt.client.MqttSession;
+import io.reizi.agent.mqtt.client.Qos;
+import io.reizi.agent.mqtt.client.SessionListener;
+import io.reizi.agent.mqtt.client.SessionOptions;
+import io.reizi.agent.mqtt.client.Subscription;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /** An operator watching the fleet: every status on /ota/status/#, in arrival order, survives broker restarts. */
-final class StatusWatcher implements MqttCallback, AutoCloseable {
-    private final MqttClient client;
+final class StatusWatcher implements SessionListener, AutoCloseable {
+    private static final List<Subscription> ALL = List.of(new Subscription("/ota/status/#", Qos.AT_LEAST_ONCE));
+    private final MqttSession session;
     private final List<Status> seen = new ArrayList<>();
 
-    StatusWatcher(String broker) throws MqttException {
-        client = new MqttClient(broker, "watch-" + UUID.randomUUID().toString().substring(0, 8), new MemoryPersistence());
-        client.setCallback(this);
-        MqttConnectionOptions o = new MqttConnectionOptions();
+    StatusWatcher(String broker) throws Exception {
         // A persistent session: statuses published while the broker restarts are not lost to the test.
-        o.setCleanStart(false);
-        o.setSessionExpiryInterval(300L);
-        o.setAutomaticReconnect(true);
-        o.setAutomaticReconnectDelay(1, 2);
-        client.connect(o);
-        client.subscribe("/ota/status/#", 1);
+        session = MqttSession.create(SessionOptions.builder(broker, "watch-" + UUID.randomUUID().toString().substring(0, 8))
+                .cleanStart(false).sessionExpiry(Duration.ofSeconds(300))
+                .reconnect(new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(2))).build(), this);
+        session.connect(Duration.ofSeconds(30));
+        session.subscribe(ALL).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     /** Index of the next status to arrive; pass it to {@link #await} to ignore the past. */
@@ -76,8 +71,13 @@ final class StatusWatcher implements MqttCallback, AutoCloseable {
     }
 
     @Override
-    public void messageArrived(String topic, MqttMessage message) throws Exception {
-        Status s = Status.parse(message.getPayload());
+    public void message(String topic, byte[] payload, boolean retained) {
+        Status s;
+        try {
+            s = Status.parse(payload);
+        } catch (Exception e) {
+            throw new IllegalStateException("unreadable status on " + topic, e);
+        }
         synchronized (this) {
             seen.add(s);
             notifyAll();
@@ -85,33 +85,15 @@ final class StatusWatcher implements MqttCallback, AutoCloseable {
     }
 
     @Override
-    public void close() throws MqttException {
-        client.disconnectForcibly(100, 100);
-        client.close(true);
+    public void close() {
+        session.close();
     }
 
     @Override
-    public void connectComplete(boolean reconnect, String serverURI) {
-        if (!reconnect) return;
-        // A blocking call must not run on Paho's callback thread.
-        Thread.ofVirtual().start(() -> {
-            try {
-                client.subscribe("/ota/status/#", 1);
-            } catch (MqttException e) {
-                System.err.println("watcher resubscribe failed: " + e);
-            }
+    public void connected(boolean reconnect) {
+        if (reconnect) session.subscribe(ALL).exceptionally(e -> {
+            System.err.println("watcher resubscribe failed: " + e);
+            return null;
         });
     }
-
-    @Override
-    public void disconnected(MqttDisconnectResponse response) {}
-
-    @Override
-    public void mqttErrorOccurred(MqttException exception) {}
-
-    @Override
-    public void deliveryComplete(IMqttToken token) {}
-
-    @Override
-    public void authPacketArrived(int reasonCode, MqttProperties properties) {}
 }

@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
+import io.reizi.agent.mqtt.client.MqttSession;
+import io.reizi.agent.mqtt.client.MqttSessionException;
+import io.reizi.agent.mqtt.client.PublishAck;
+import io.reizi.agent.mqtt.client.Qos;
+import io.reizi.agent.mqtt.client.SessionListener;
+import io.reizi.agent.mqtt.client.SessionOptions;
+import io.reizi.agent.mqtt.client.Subscription;
 import io.reizi.agent.tls.Certs;
 import io.reizi.agent.tls.TlsFiles;
 import io.reizi.ota.wire.Kind;
@@ -17,12 +24,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,41 +78,39 @@ class TlsBrokerTest {
             // dev1's certificate: its own topics and its group's are delivered, another device's are not, and
             // what it writes to another device's status or to firmware topics never reaches anyone.
             // (Mosquitto 2.0 grants a denied subscription and drops the messages, so this checks delivery.)
-            MqttAsyncClient dev1 = connect(url, tls(certs, "dev1"));
-            MqttAsyncClient publisher = connect(url, publisherTls);
-            java.util.List<String> dev1Got = new java.util.concurrent.CopyOnWriteArrayList<>();
-            java.util.List<String> publisherGot = new java.util.concurrent.CopyOnWriteArrayList<>();
-            org.eclipse.paho.mqttv5.client.IMqttMessageListener toDev1 = (topic, m) -> dev1Got.add(topic);
-            org.eclipse.paho.mqttv5.client.IMqttMessageListener toPublisher = (topic, m) -> publisherGot.add(topic);
-            dev1.subscribe(new MqttSubscription[] {new MqttSubscription("ota/firmware/#", 1)}, null, null,
-                    new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {toDev1},
-                    new org.eclipse.paho.mqttv5.common.packet.MqttProperties()).waitForCompletion(5000);
-            publisher.subscribe(new MqttSubscription[] {new MqttSubscription("/ota/status/#", 1),
-                    new MqttSubscription("ota/firmware/#", 1)}, null, null,
-                    new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {toPublisher, toPublisher},
-                    new org.eclipse.paho.mqttv5.common.packet.MqttProperties()).waitForCompletion(5000);
+            List<String> dev1Got = new CopyOnWriteArrayList<>();
+            List<String> publisherGot = new CopyOnWriteArrayList<>();
+            MqttSession dev1 = connect(url, tls(certs, "dev1"), dev1Got);
+            MqttSession publisher = connect(url, publisherTls, publisherGot);
+            dev1.subscribe(List.of(new Subscription("ota/firmware/#", Qos.AT_LEAST_ONCE))).toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS);
+            publisher.subscribe(List.of(new Subscription("/ota/status/#", Qos.AT_LEAST_ONCE),
+                    new Subscription("ota/firmware/#", Qos.AT_LEAST_ONCE))).toCompletableFuture().get(5, TimeUnit.SECONDS);
             for (String target : List.of("dev1", "lab", "dev2")) {
-                publisher.publish("ota/firmware/" + target + "/chunk", new byte[] {1}, 1, false).waitForCompletion(5000);
+                assertTrue(answer(publisher, "ota/firmware/" + target + "/chunk", new byte[] {1}).accepted());
             }
-            dev1.publish("/ota/status/dev2", "{\"forged\":true}".getBytes(), 1, false).waitForCompletion(5000);
-            dev1.publish("ota/firmware/dev2/manifest", new byte[] {1}, 1, false).waitForCompletion(5000);
-            dev1.publish("/ota/status/dev1", "{}".getBytes(), 1, false).waitForCompletion(5000);
+            assertEquals(0x87, answer(dev1, "/ota/status/dev2", "{\"forged\":true}".getBytes()).reasonCode(),
+                    "another device's status: not authorized");
+            assertEquals(0x87, answer(dev1, "ota/firmware/dev2/manifest", new byte[] {1}).reasonCode(),
+                    "firmware topics: not authorized");
+            assertTrue(answer(dev1, "/ota/status/dev1", "{}".getBytes()).accepted());
             Thread.sleep(500);
             assertTrue(dev1Got.contains("ota/firmware/dev1/chunk") && dev1Got.contains("ota/firmware/lab/chunk"), dev1Got.toString());
             assertTrue(!dev1Got.contains("ota/firmware/dev2/chunk"), "dev1 cannot read dev2's firmware: " + dev1Got);
             assertTrue(publisherGot.contains("/ota/status/dev1"), publisherGot.toString());
             assertTrue(!publisherGot.contains("/ota/status/dev2"), "dev1 cannot write dev2's status: " + publisherGot);
             assertTrue(!publisherGot.contains("ota/firmware/dev2/manifest"), "a device cannot publish firmware");
-            for (MqttAsyncClient c : List.of(dev1, publisher)) {
-                c.disconnect().waitForCompletion(2000);
+            for (MqttSession c : List.of(dev1, publisher)) {
+                c.disconnect(Duration.ofSeconds(2), false);
                 c.close();
             }
 
-            assertThrows(MqttException.class, () -> connect(url, new TlsFiles(certs.resolve("ca.crt"), Optional.empty(), Optional.empty())),
+            List<String> none = new CopyOnWriteArrayList<>();
+            assertThrows(MqttSessionException.class, () -> connect(url, new TlsFiles(certs.resolve("ca.crt"), Optional.empty(), Optional.empty()), none),
                     "no client certificate: refused");
-            assertThrows(MqttException.class, () -> connect(url, tls(certs, "expired")), "expired certificate: refused");
-            assertThrows(MqttException.class, () -> connect(url, tls(certs, "stranger")), "certificate of another CA: refused");
-            assertThrows(MqttException.class, () -> connect(broker.url(), null), "no plain TCP on the fleet port");
+            assertThrows(MqttSessionException.class, () -> connect(url, tls(certs, "expired"), none), "expired certificate: refused");
+            assertThrows(MqttSessionException.class, () -> connect(url, tls(certs, "stranger"), none), "certificate of another CA: refused");
+            assertThrows(MqttSessionException.class, () -> connect(broker.url(), null, none), "no plain TCP on the fleet port");
         }
     }
 
@@ -114,21 +118,39 @@ class TlsBrokerTest {
         return new TlsFiles(certs.resolve("ca.crt"), Optional.of(certs.resolve(name + ".crt")), Optional.of(certs.resolve(name + ".key")));
     }
 
-    static MqttAsyncClient connect(String url, TlsFiles tls) throws Exception {
-        MqttAsyncClient c = new MqttAsyncClient(url, "t-" + UUID.randomUUID().toString().substring(0, 8), new MemoryPersistence());
-        MqttConnectionOptions o = new MqttConnectionOptions();
-        o.setConnectionTimeout(5);
-        if (tls != null) o.setSocketFactory(tls.socketFactory());
-        try {
-            c.connect(o).waitForCompletion(10_000);
-            // A refused certificate can also show up as the broker closing the link right after the handshake.
-            IMqttToken t = c.subscribe("/ota/status/none", 0);
-            t.waitForCompletion(3000);
-            return c;
-        } catch (MqttException e) {
-            c.close(true);
-            throw e;
-        }
+    /** QoS 1, waiting for the broker's PUBACK, whatever it says (Mosquitto answers 0x87 to what its ACL denies). */
+    static PublishAck answer(MqttSession session, String topic, byte[] payload) throws Exception {
+        CompletableFuture<PublishAck> answer = new CompletableFuture<>();
+        session.publish(topic, payload, Qos.AT_LEAST_ONCE, false, answer::complete);
+        return answer.get(5, TimeUnit.SECONDS);
     }
 
+    /** A connected session whose messages' topics go to {@code got}; refused: the exception that says so. */
+    static MqttSession connect(String url, TlsFiles tls, List<String> got) throws Exception {
+        SessionListener listener = new SessionListener() {
+            @Override
+            public void message(String topic, byte[] payload, boolean retained) {
+                got.add(topic);
+            }
+        };
+        MqttSession c = MqttSession.create(SessionOptions.builder(url, "t-" + UUID.randomUUID().toString().substring(0, 8))
+                .connectTimeout(Duration.ofSeconds(5))
+                .tls(tls == null ? Optional.empty() : Optional.of(tls.socketFactory())).build(), listener);
+        try {
+            c.connect(Duration.ofSeconds(10));
+            // A refused certificate can also show up as the broker closing the link right after the handshake.
+            c.subscribe(List.of(new Subscription("/ota/status/none", Qos.AT_MOST_ONCE))).toCompletableFuture()
+                    .get(3, TimeUnit.SECONDS);
+            return c;
+        } catch (ExecutionException e) {
+            c.close();
+            throw e.getCause() instanceof MqttSessionException m ? m : e;
+        } catch (MqttSessionException e) {
+            c.close();
+            throw e;
+        } catch (TimeoutException e) {
+            c.close();
+            throw new MqttSessionException(MqttSessionException.Reason.TIMED_OUT, "no SUBACK in 3 s", e);
+        }
+    }
 }

@@ -1,6 +1,13 @@
 package io.reizi.agent;
 
-import io.reizi.agent.mqtt.MqttClients;
+import io.reizi.agent.mqtt.client.Backoff;
+import io.reizi.agent.mqtt.client.MqttSession;
+import io.reizi.agent.mqtt.client.MqttSessionException;
+import io.reizi.agent.mqtt.client.PublishAck;
+import io.reizi.agent.mqtt.client.Qos;
+import io.reizi.agent.mqtt.client.SessionListener;
+import io.reizi.agent.mqtt.client.SessionOptions;
+import io.reizi.agent.mqtt.client.Subscription;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.transfer.SendLedger;
@@ -20,14 +27,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The operator's side of the contract: signs and publishes a manifest (retained), then serves the chunks that
@@ -36,7 +39,7 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  * the {@link SendLedger}'s call: not those still on their way. The image is read by {@link ReleaseImage}, the
  * devices judged by {@link Targets}; this class is the MQTT session and the send loop.
  */
-public final class Publisher implements MqttCallback, AutoCloseable {
+public final class Publisher implements SessionListener, AutoCloseable {
     /** How long a chunk sent is given to arrive, beyond its place in the queue, before a need makes it go again. */
     private static final Duration RESEND_SLACK = Duration.ofSeconds(5);
 
@@ -69,23 +72,30 @@ public final class Publisher implements MqttCallback, AutoCloseable {
     }
 
     private final Release release;
-    private final MqttAsyncClient client;
+    private final MqttSession session;
     private final Targets targets;
     private final BitSet toSend = new BitSet();
-    private final Deque<IMqttToken> inFlight = new ArrayDeque<>();
+    /** Chunk publishes not yet acknowledged, oldest first. */
+    private final Deque<CompletableFuture<PublishAck>> inFlight = new ArrayDeque<>();
     private SendLedger ledger;
     private Manifest manifest;
     private byte[] signedManifest;
     private Progress progress = s -> {};
 
-    public Publisher(Release release) throws MqttException {
+    public Publisher(Release release) throws IOException {
         this.release = release;
         this.targets = new Targets(release);
-        this.client = MqttClients.create(release.broker(), "reizi-pub-" + UUID.randomUUID().toString().substring(0, 8));
-        client.setCallback(this);
+        SessionOptions options = SessionOptions.builder(release.broker(),
+                        "reizi-pub-" + UUID.randomUUID().toString().substring(0, 8))
+                .cleanStart(true)
+                .reconnect(new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(5)))
+                .connectTimeout(Duration.ofSeconds(10))
+                .tls(release.tls().isPresent() ? Optional.of(release.tls().get().socketFactory()) : Optional.empty())
+                .build();
+        this.session = MqttSession.create(options, this);
     }
 
-    public Outcome run(Progress progress) throws IOException, MqttException, InterruptedException {
+    public Outcome run(Progress progress) throws IOException, MqttSessionException, InterruptedException {
         this.progress = progress;
         try (ReleaseImage image = ReleaseImage.open(release)) {
             synchronized (this) {
@@ -93,13 +103,7 @@ public final class Publisher implements MqttCallback, AutoCloseable {
                 ledger = new SendLedger(manifest.count(), RESEND_SLACK);
             }
             signedManifest = CoseSign1.sign(ManifestCodec.encode(manifest), release.key());
-            MqttConnectionOptions options = new MqttConnectionOptions();
-            options.setCleanStart(true);
-            options.setAutomaticReconnect(true);
-            options.setAutomaticReconnectDelay(1, 5);
-            options.setConnectionTimeout(10);
-            if (release.tls().isPresent()) options.setSocketFactory(release.tls().get().socketFactory());
-            client.connect(options).waitForCompletion(15_000);
+            session.connect(Duration.ofSeconds(15));
             long deadline = System.nanoTime() + release.timeout().toNanos();
             while (System.nanoTime() < deadline) {
                 Optional<Outcome> done = outcome(false);
@@ -113,25 +117,29 @@ public final class Publisher implements MqttCallback, AutoCloseable {
 
     /** Subscribes and (re)publishes the manifest; also after a reconnect, since a broker may have lost both. */
     @Override
-    public void connectComplete(boolean reconnect, String serverURI) {
+    public void connected(boolean reconnect) {
+        String statusTopic = release.statusPrefix() + "/" + (release.group() ? "+" : release.target());
+        session.subscribe(List.of(new Subscription(statusTopic, Qos.AT_LEAST_ONCE))).exceptionally(e -> {
+            Log.error("publisher could not subscribe to " + statusTopic, e);
+            return null;
+        });
         try {
-            String statusTopic = release.statusPrefix() + "/" + (release.group() ? "+" : release.target());
-            client.subscribe(statusTopic, 1);
-            client.publish(release.firmwarePrefix() + "/" + release.target() + "/manifest", signedManifest, 1, true);
+            session.publish(release.firmwarePrefix() + "/" + release.target() + "/manifest", signedManifest,
+                    Qos.AT_LEAST_ONCE, true, ack -> {});
             synchronized (this) {
                 inFlight.clear(); // lost with the link; the devices' next need names them again
             }
-        } catch (MqttException e) {
-            Log.error("publisher could not subscribe or publish the manifest", e);
+        } catch (MqttSessionException e) {
+            Log.error("publisher could not publish the manifest", e);
         }
     }
 
     @Override
-    public void messageArrived(String topic, MqttMessage message) {
-        if (message.isRetained()) return; // an old answer, not one to this manifest
+    public void message(String topic, byte[] payload, boolean retained) {
+        if (retained) return; // an old answer, not one to this manifest
         Status s;
         try {
-            s = Status.parse(message.getPayload());
+            s = Status.parse(payload);
         } catch (IOException e) {
             Log.warn("unreadable status on " + topic + ": " + e.getMessage());
             return;
@@ -160,36 +168,34 @@ public final class Publisher implements MqttCallback, AutoCloseable {
         byte[] payload = ChunkCodec.encode(ChunkCodec.of(manifest.ver(), seq, image.chunk(seq)));
         awaitWindow();
         try {
-            IMqttToken token = client.publish(release.firmwarePrefix() + "/" + release.target() + "/chunk", payload, 1,
-                    false);
+            CompletableFuture<PublishAck> acked = session.publish(release.firmwarePrefix() + "/" + release.target()
+                    + "/chunk", payload, Qos.AT_LEAST_ONCE, false).toCompletableFuture();
             synchronized (this) {
-                inFlight.addLast(token);
+                inFlight.addLast(acked);
                 ledger.sent(seq, System.nanoTime());
             }
-        } catch (MqttException e) {
-            // The broker's receive maximum is below our window (32202), or we are not connected right now:
+        } catch (MqttSessionException e) {
+            // The broker's receive maximum is below our window, or we are not connected right now:
             // send it again later; the device also asks again for what it misses.
             synchronized (this) {
                 toSend.set(seq);
             }
-            Thread.sleep(e.getReasonCode() == 32202 ? 5 : 200);
+            Thread.sleep(e.reason() == MqttSessionException.Reason.IN_FLIGHT_FULL ? 5 : 200);
         }
     }
 
-    private void awaitWindow() {
+    private void awaitWindow() throws InterruptedException {
         while (true) {
-            IMqttToken oldest;
+            CompletableFuture<PublishAck> oldest;
             synchronized (this) {
-                inFlight.removeIf(IMqttToken::isComplete);
+                inFlight.removeIf(CompletableFuture::isDone);
                 if (inFlight.size() < release.window()) return;
                 oldest = inFlight.peekFirst();
             }
             try {
-                oldest.waitForCompletion(100);
-            } catch (MqttException e) {
-                synchronized (this) {
-                    inFlight.remove(oldest);
-                }
+                oldest.get(100, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // not yet, or refused (then done, and dropped above): look again
             }
         }
     }
@@ -202,26 +208,16 @@ public final class Publisher implements MqttCallback, AutoCloseable {
     @Override
     public void close() {
         try {
-            if (client.isConnected()) client.disconnect().waitForCompletion(2_000);
-            client.close(true);
-        } catch (MqttException e) {
+            session.disconnect(Duration.ofSeconds(2), false);
+        } catch (MqttSessionException e) {
             Log.warn("publisher close: " + e.getMessage());
+        } finally {
+            session.close();
         }
     }
 
     @Override
-    public void disconnected(MqttDisconnectResponse response) {
+    public void disconnected(String reason) {
         Log.warn("publisher lost the broker; reconnecting");
     }
-
-    @Override
-    public void mqttErrorOccurred(MqttException exception) {
-        Log.error("publisher MQTT error", exception);
-    }
-
-    @Override
-    public void deliveryComplete(IMqttToken token) {}
-
-    @Override
-    public void authPacketArrived(int reasonCode, MqttProperties properties) {}
 }

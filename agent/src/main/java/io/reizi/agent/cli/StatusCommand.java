@@ -1,6 +1,11 @@
 package io.reizi.agent.cli;
 
 import io.reizi.agent.Status;
+import io.reizi.agent.mqtt.client.MqttSession;
+import io.reizi.agent.mqtt.client.Qos;
+import io.reizi.agent.mqtt.client.SessionListener;
+import io.reizi.agent.mqtt.client.SessionOptions;
+import io.reizi.agent.mqtt.client.Subscription;
 import io.reizi.ota.bank.Bank;
 import io.reizi.ota.bank.DeviceState;
 import io.reizi.ota.bank.Release;
@@ -13,16 +18,15 @@ import io.reizi.ota.wire.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,16 +75,20 @@ public final class StatusCommand implements Callable<Integer> {
     private int remote(Remote r) throws Exception {
         io.reizi.ota.wire.Ids.require("device id", r.device);
         BlockingQueue<byte[]> got = new ArrayBlockingQueue<>(1);
-        MqttClient client = new MqttClient(r.broker, "reizi-status-" + UUID.randomUUID().toString().substring(0, 8),
-                new MemoryPersistence());
-        try {
-            MqttConnectionOptions o = new MqttConnectionOptions();
-            o.setConnectionTimeout(10);
-            if (r.tls().isPresent()) o.setSocketFactory(r.tls().get().socketFactory());
-            client.connect(o);
-            client.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
-                    new org.eclipse.paho.mqttv5.common.MqttSubscription(statusPrefix + "/" + r.device, 1)},
-                    new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(t, m) -> got.offer(m.getPayload())});
+        SessionOptions options = SessionOptions.builder(r.broker,
+                        "reizi-status-" + UUID.randomUUID().toString().substring(0, 8))
+                .connectTimeout(Duration.ofSeconds(10))
+                .tls(r.tls().isPresent() ? Optional.of(r.tls().get().socketFactory()) : Optional.empty())
+                .build();
+        SessionListener listener = new SessionListener() {
+            @Override
+            public void message(String topic, byte[] payload, boolean retained) {
+                got.offer(payload);
+            }
+        };
+        try (MqttSession session = MqttSession.create(options, listener)) {
+            session.connect(Duration.ofSeconds(15));
+            session.subscribe(List.of(new Subscription(statusPrefix + "/" + r.device, Qos.AT_LEAST_ONCE)));
             byte[] payload = got.poll(5, TimeUnit.SECONDS);
             if (payload == null) {
                 System.err.println("no retained status for device " + r.device + " on " + r.broker);
@@ -99,10 +107,8 @@ public final class StatusCommand implements Callable<Integer> {
                 if (s.active() != null) System.out.println("active   bank " + s.active() + ", ver " + s.activeVer());
                 System.out.println("as of    " + Instant.ofEpochMilli(s.ts()));
             }
+            session.disconnect(Duration.ofSeconds(2), false);
             return 0;
-        } finally {
-            if (client.isConnected()) client.disconnect();
-            client.close();
         }
     }
 

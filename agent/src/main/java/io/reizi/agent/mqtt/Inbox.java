@@ -2,7 +2,7 @@ package io.reizi.agent.mqtt;
 
 import io.reizi.ota.wire.ErrorCode;
 
-/** Where the link delivers: the agent's side of the session. Called on Paho's callback thread, one at a time. */
+/** Where the link delivers: the agent's side of the session. Called on the session's callback thread, one at a time. */
 public interface Inbox {
     /** After every (re)connect, once subscribed. */
     void onConnected();

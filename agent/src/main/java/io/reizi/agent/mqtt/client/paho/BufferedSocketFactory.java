@@ -1,4 +1,4 @@
-package io.reizi.agent.mqtt;
+package io.reizi.agent.mqtt.client.paho;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +11,7 @@ import javax.net.SocketFactory;
  * Plain TCP sockets whose input stream is a {@link ReaderBuffer}: Paho reads payloads byte by byte, and
  * unbuffered that is one system call per byte of every chunk. No fork of Paho needed.
  */
-public final class BufferedSocketFactory extends SocketFactory {
+final class BufferedSocketFactory extends SocketFactory {
     private static final class BufferedSocket extends Socket {
         private InputStream in;
 

@@ -1,4 +1,4 @@
-package io.reizi.agent.mqtt;
+package io.reizi.agent.mqtt.client.paho;
 
 import io.reizi.agent.Log;
 import java.lang.reflect.Field;

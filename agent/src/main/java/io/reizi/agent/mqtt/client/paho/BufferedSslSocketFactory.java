@@ -1,4 +1,4 @@
-package io.reizi.agent.mqtt;
+package io.reizi.agent.mqtt.client.paho;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,10 +20,10 @@ import javax.net.ssl.SSLSocketFactory;
  * the JDK's TLS stream takes a lock for each of those reads. Paho needs an {@link SSLSocketFactory} for
  * {@code ssl://}, so the JDK's sockets are wrapped in one that delegates everything else unchanged.
  */
-public final class BufferedSslSocketFactory extends SSLSocketFactory {
+final class BufferedSslSocketFactory extends SSLSocketFactory {
     private final SSLSocketFactory tls;
 
-    public BufferedSslSocketFactory(SSLSocketFactory tls) {
+    BufferedSslSocketFactory(SSLSocketFactory tls) {
         this.tls = tls;
     }
 

@@ -1,4 +1,4 @@
-package io.reizi.agent.mqtt;
+package io.reizi.agent.mqtt.client.paho;
 
 import java.lang.reflect.Field;
 import java.util.concurrent.Callable;

@@ -1,4 +1,4 @@
-package io.reizi.agent.mqtt;
+package io.reizi.agent.mqtt.client.paho;
 
 import java.io.IOException;
 import java.io.InputStream;
