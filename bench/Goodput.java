@@ -30,6 +30,8 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
  * With {@code backlog}, once the agent has accepted the manifest this prints BACKLOG and waits for a line on
  * stdin (the caller stops the agent meanwhile), then queues the whole stream in the broker for the agent's
  * persistent session, prints QUEUED, and waits for the restarted agent to commit.
+ * CPU seconds (user + system) are those of the agent's process from the first chunk to the commit
+ * ({@code /proc/PID/stat}), and of the whole mosquitto_sub process (bash's {@code times}).
  */
 public class Goodput {
     /** With GOODPUT_TLS_DIR (ca.crt, publisher.crt/.key from `reizi certs`), the publisher and mosquitto_sub use mutual TLS. */
@@ -71,7 +73,9 @@ public class Goodput {
         boolean backlog = a.length > 7 && a[7].equals("backlog");
         boolean agentOnly = backlog || (a.length > 7 && a[7].equals("agent-only"));
         double subSec = Double.NaN;
-        if (!agentOnly) subSec = viaMosquittoSub(pub, port, work, messages);
+        double[] subCpu = {Double.NaN};
+        if (!agentOnly) subSec = viaMosquittoSub(pub, port, work, messages, subCpu);
+        long agentPid = agentPid(work.resolve("data"));
 
         // the agent
         Manifest m = new Manifest("goodput", ver, Optional.empty(), Kind.IMAGE, Optional.empty(), image.length, chunk, count,
@@ -94,6 +98,7 @@ public class Goodput {
             System.out.flush();
             new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
         }
+        double cpu1 = cpuSeconds(agentPid);
         long t1 = System.nanoTime();
         stream(pub, "ota/firmware/" + device + "/chunk", messages);
         if (backlog) {
@@ -102,29 +107,70 @@ public class Goodput {
         }
         if (!committed.await(300, TimeUnit.SECONDS)) throw new IllegalStateException("the agent did not commit");
         double agentSec = (System.nanoTime() - t1) / 1e9;
+        double agentCpu = backlog ? Double.NaN : cpuSeconds(agentPid) - cpu1; // a backlog's agent is another process
         pub.disconnect().waitForCompletion(2000);
         pub.close();
         double mb = image.length / 1e6;
-        System.out.printf(Locale.ROOT, "chunk=%d count=%d agent_s=%.3f agent_MBps=%.1f agent_cps=%.0f sub_s=%.3f sub_MBps=%.1f sub_cps=%.0f ratio=%.2f%n",
-                chunk, count, agentSec, mb / agentSec, count / agentSec, subSec, mb / subSec, count / subSec, subSec / agentSec);
+        System.out.printf(Locale.ROOT, "chunk=%d count=%d agent_s=%.3f agent_MBps=%.1f agent_cps=%.0f sub_s=%.3f sub_MBps=%.1f sub_cps=%.0f ratio=%.2f"
+                + " agent_cpu_s=%.2f sub_cpu_s=%.2f agent_cpu_per_100MB=%.2f sub_cpu_per_100MB=%.2f%n",
+                chunk, count, agentSec, mb / agentSec, count / agentSec, subSec, mb / subSec, count / subSec, subSec / agentSec,
+                agentCpu, subCpu[0], agentCpu * 100 / mb, subCpu[0] * 100 / mb);
+    }
+
+    /** The agent's process: the one whose command line names our data folder (NaN figures when none is found). */
+    static long agentPid(Path dataDir) throws java.io.IOException {
+        try (var procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
+                try {
+                    List<String> args = List.of(new String(Files.readAllBytes(p.resolve("cmdline"))).split("\0"));
+                    return args.contains("io.reizi.agent.cli.Main") && args.contains(dataDir.toString());
+                } catch (java.io.IOException e) {
+                    return false; // gone meanwhile
+                }
+            }).mapToLong(p -> Long.parseLong(p.getFileName().toString())).findFirst().orElse(-1);
+        }
+    }
+
+    /** utime + stime of a process, in seconds (NaN when it is not there). */
+    static double cpuSeconds(long pid) throws Exception {
+        if (pid < 0) return Double.NaN;
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) clockTicks();
+    }
+
+    static long clockTicks() throws Exception {
+        Process p = new ProcessBuilder("getconf", "CLK_TCK").start();
+        return Long.parseLong(new String(p.getInputStream().readAllBytes()).trim());
     }
 
     /** The same stream, received by mosquitto_sub -q 1 -C N writing to a file. */
-    static double viaMosquittoSub(MqttAsyncClient pub, int port, Path work, byte[][] messages) throws Exception {
+    static double viaMosquittoSub(MqttAsyncClient pub, int port, Path work, byte[][] messages, double[] cpu) throws Exception {
         int count = messages.length;
         Path out = work.resolve("sub.out");
-        List<String> cmd = new ArrayList<>(List.of("mosquitto_sub", "-h", "127.0.0.1", "-p", Integer.toString(port), "-q", "1",
+        Path times = work.resolve("sub.times");
+        // bash's `times` prints, second line, the user and system time of its finished children: mosquitto_sub's
+        List<String> cmd = new ArrayList<>(List.of("bash", "-c", "\"$@\"; s=$?; times >&2; exit $s", "sub", "mosquitto_sub", "-h", "127.0.0.1", "-p", Integer.toString(port), "-q", "1",
                 "-C", Integer.toString(count), "-t", "bench/sub/chunk"));
         if (TLS_DIR != null) {
             cmd.addAll(List.of("--cafile", TLS_DIR.resolve("ca.crt").toString(), "--cert",
                     TLS_DIR.resolve("publisher.crt").toString(), "--key", TLS_DIR.resolve("publisher.key").toString()));
         }
-        Process sub = new ProcessBuilder(cmd).redirectOutput(out.toFile()).start();
+        Process sub = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(times.toFile()).start();
         Thread.sleep(500);
         long t0 = System.nanoTime();
         stream(pub, "bench/sub/chunk", messages);
         if (!sub.waitFor(300, TimeUnit.SECONDS)) throw new IllegalStateException("mosquitto_sub did not finish");
-        return (System.nanoTime() - t0) / 1e9;
+        double sec = (System.nanoTime() - t0) / 1e9;
+        List<String> lines = Files.readAllLines(times);
+        String[] children = lines.get(lines.size() - 1).trim().split("\\s+"); // e.g. 0m0.151s 0m0.082s
+        cpu[0] = bashTime(children[0]) + bashTime(children[1]);
+        return sec;
+    }
+
+    static double bashTime(String t) {
+        int m = t.indexOf('m');
+        return Integer.parseInt(t.substring(0, m)) * 60 + Double.parseDouble(t.substring(m + 1, t.length() - 1));
     }
 
     /** QoS 1 with a window of 64 messages in flight. */
