@@ -16,7 +16,7 @@ public class PahoConnect {
         String url = a[0];
         int n = Integer.parseInt(a[1]);
         // package-private in the agent: by name (update it if the class moves)
-        Class<?> c = Class.forName("io.reizi.agent.mqtt.PromptStartExecutor");
+        Class<?> c = Class.forName("io.reizi.agent.mqtt.client.paho.PromptStartExecutor");
         Constructor<?> k = c.getDeclaredConstructor();
         k.setAccessible(true);
         for (String mode : new String[] {"paho-threads", "prompt-start-executor", "paho-threads", "prompt-start-executor"}) {
