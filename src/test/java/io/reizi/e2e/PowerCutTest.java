@@ -167,7 +167,7 @@ class PowerCutTest {
             PowerCutFs.mount(backing, mnt, mode);
             int restart = bed.watcher.mark();
             agent.env(FaultPoint.POINT_ENV, "").start().awaitReady();
-            bed.watcher.awaitState(restart, id, 2, "committed", TestBed.LONG);
+            awaitCommitted(agent, restart, id);
             Publisher.Outcome outcome = publishing.get(90, TimeUnit.SECONDS);
             assertTrue(outcome.success(), outcome.summary());
             assertArrayEquals(Files.readAllBytes(v2), Files.readAllBytes(mnt.resolve("current/image")),
@@ -186,6 +186,23 @@ class PowerCutTest {
         } finally {
             agent.close();
             PowerCutFs.release(mnt);
+        }
+    }
+
+    /**
+     * Waits for v2's commit, restarting the agent as systemd would if it exits 75 meanwhile (a watchdog panic on a
+     * starved CPU ends that way; the unit restarts it, and the update must still commit without fetching again).
+     */
+    private void awaitCommitted(AgentProcess agent, int mark, String id) throws Exception {
+        long deadline = System.nanoTime() + TestBed.LONG.toNanos();
+        while (true) {
+            try {
+                bed.watcher.awaitState(mark, id, 2, "committed", Duration.ofSeconds(2));
+                return;
+            } catch (AssertionError notYet) {
+                if (agent.restartedAfterExit(75)) continue;
+                if (System.nanoTime() > deadline) throw notYet;
+            }
         }
     }
 
