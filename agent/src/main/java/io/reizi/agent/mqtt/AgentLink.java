@@ -172,10 +172,11 @@ public final class AgentLink implements MqttCallback, LinkControl {
         Log.info((reconnect ? "reconnected to " : "connected to ") + serverURI);
         try {
             var ids = config.listenIds();
-            MqttSubscription[] subs = new MqttSubscription[ids.size() * 2];
+            MqttSubscription[] subs = new MqttSubscription[ids.size() * 3];
             for (int i = 0; i < ids.size(); i++) {
-                subs[2 * i] = new MqttSubscription(config.manifestTopic(ids.get(i)), QOS);
-                subs[2 * i + 1] = new MqttSubscription(config.chunkTopic(ids.get(i)), QOS);
+                subs[3 * i] = new MqttSubscription(config.indexTopic(ids.get(i)), QOS); // retained: before its manifest
+                subs[3 * i + 1] = new MqttSubscription(config.manifestTopic(ids.get(i)), QOS);
+                subs[3 * i + 2] = new MqttSubscription(config.chunkTopic(ids.get(i)), QOS);
             }
             client.subscribe(subs);
         } catch (MqttException e) {
@@ -202,7 +203,7 @@ public final class AgentLink implements MqttCallback, LinkControl {
         if (in == null) return;
         try {
             if (topic.endsWith("/chunk")) in.onChunk(message.getPayload());
-            else if (topic.endsWith("/manifest")) in.onManifest(topic, message.getPayload());
+            else if (topic.endsWith("/manifest") || topic.endsWith("/index")) in.onManifest(topic, message.getPayload());
         } catch (Throwable t) {
             // Thrown out of here, Paho would drop the connection; so every failure ends here, judged.
             switch (HandlerFailure.blame(t)) {
