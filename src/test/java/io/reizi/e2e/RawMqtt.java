@@ -28,6 +28,11 @@ final class RawMqtt implements AutoCloseable {
         client.publish("ota/firmware/" + target + "/manifest", cose, 1, true);
     }
 
+    /** The chunk index of contract 1.1, retained like the manifest. */
+    void index(String target, byte[] cbor) throws MqttException {
+        client.publish("ota/firmware/" + target + "/index", cbor, 1, true);
+    }
+
     void chunk(String target, byte[] cbor) throws MqttException {
         publish("ota/firmware/" + target + "/chunk", cbor);
     }
