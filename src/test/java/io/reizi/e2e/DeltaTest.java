@@ -69,12 +69,18 @@ class DeltaTest {
             byte[] bytes = Files.readAllBytes(image);
             int count = (bytes.length + CHUNK - 1) / CHUNK;
             byte[] index = index(bytes, 1, CHUNK);
-            raw.index(id, index);
             Map<String, Object> fields = RawMqtt.fields(image, 1, CHUNK);
             fields.put("index", Sha256.text(Sha256.digest(index)));
             int mark = bed.watcher.mark();
+            // The manifest before its index: the device waits for it, asks for nothing, drops chunks meanwhile
             raw.manifest(id, RawMqtt.sign(fields, bed.edKey));
-            bed.watcher.await(mark, id, s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
+            Status waiting = bed.watcher.await(mark, id, s -> "downloading".equals(s.state()), TestBed.LONG);
+            assertEquals(List.of(), waiting.need());
+            assertTrue(waiting.detail().contains("waiting for the chunk index"), waiting.detail());
+            raw.chunks(id, 1, bytes, CHUNK, 0, 2);
+            raw.index(id, index);
+            Status asked = bed.watcher.await(mark, id, s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
+            assertEquals("[[0," + (count - 1) + "]]", ranges(asked.need()), "the chunks sent early are asked for");
             // Anyone who can write the chunk topic: the right hash of the wrong data, before the real chunk 3
             byte[] wrong = Arrays.copyOfRange(bytes, 3 * CHUNK, 4 * CHUNK);
             wrong[100] ^= 0x5a;
@@ -104,26 +110,11 @@ class DeltaTest {
             byte[] good = index(v2bytes, 2, CHUNK);
             byte[] tampered = good.clone();
             tampered[tampered.length - 1] ^= 1;
-            raw.index(id, tampered);
-            Map<String, Object> fields = RawMqtt.fields(v2, 2, CHUNK);
-            fields.put("index", Sha256.text(Sha256.digest(good)));
             int mark = bed.watcher.mark();
-            raw.manifest(id, RawMqtt.sign(fields, bed.edKey));
-            Status refused = bed.watcher.await(mark, id, s -> "failed".equals(s.state()), TestBed.LONG);
-            assertEquals("malformed", refused.error(), refused.detail());
-            assertEquals(2L, refused.ver());
-
+            refusedMalformed(bed, raw, id, v2, 2, tampered, good);
             // 2. The manifest names the index it gets, but that index is of another chunking
             byte[] other = index(v2bytes, 3, 2 * CHUNK);
-            raw.index(id, other);
-            Map<String, Object> f3 = RawMqtt.fields(v2, 3, CHUNK);
-            f3.put("index", Sha256.text(Sha256.digest(other)));
-            int mark3 = bed.watcher.mark();
-            raw.manifest(id, RawMqtt.sign(f3, bed.edKey));
-            Status refused3 = bed.watcher.await(mark3, id, s -> "failed".equals(s.state()), TestBed.LONG);
-            assertEquals("malformed", refused3.error(), refused3.detail());
-            assertEquals(3L, refused3.ver());
-
+            Status refused3 = refusedMalformed(bed, raw, id, v2, 3, other, other);
             assertEquals(1L, refused3.activeVer());
             assertArrayEquals(Files.readAllBytes(v1), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
             assertArrayEquals(stateBefore, Files.readAllBytes(bed.dataDir(id).resolve("state.json")), "state unchanged");
@@ -243,6 +234,20 @@ class DeltaTest {
             // the union of the needs is 50 of 80 chunks: d is never sent
             assertTrue(outcome.bytesSent() < (long) 60 * CHUNK, outcome.bytesSentLine());
         }
+    }
+
+    /** Publishes {@code published} as the index and a manifest of {@code ver} naming {@code named}'s hash: refused malformed. */
+    static Status refusedMalformed(TestBed bed, RawMqtt raw, String id, Path image, long ver, byte[] published,
+            byte[] named) throws Exception {
+        raw.index(id, published);
+        Map<String, Object> fields = RawMqtt.fields(image, ver, CHUNK);
+        fields.put("index", Sha256.text(Sha256.digest(named)));
+        int mark = bed.watcher.mark();
+        raw.manifest(id, RawMqtt.sign(fields, bed.edKey));
+        Status refused = bed.watcher.await(mark, id, s -> "failed".equals(s.state()), TestBed.LONG);
+        assertEquals("malformed", refused.error(), refused.detail());
+        assertEquals(ver, refused.ver());
+        return refused;
     }
 
     static String ranges(List<int[]> need) {
