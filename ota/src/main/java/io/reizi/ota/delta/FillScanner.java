@@ -30,8 +30,10 @@ public final class FillScanner {
     /** Chunk {@code seq} is the {@code length} bytes at {@code offset} of the source scanned. */
     public record Match(int seq, long offset, int length) {}
 
-    /** Least read buffer; a window of a larger chunk gets a larger one. */
+    /** Read buffer for a source at least this large; a window of a larger chunk gets 2 chunks + 1. */
     static final int MIN_BUFFER = 1 << 20;
+    private static final int FILTER_BITS = 18;
+    private static final int MIX = 0x9E3779B1;
 
     private final ChunkIndex index;
     private final int fullLength;
@@ -42,6 +44,11 @@ public final class FillScanner {
     private final int[] head;
     private final int[] next;
     private final int shift;
+    /**
+     * A bit per value of the hash's top {@link #FILTER_BITS} bits, set for every wanted chunk: 32 KiB, so that the
+     * per-byte test stays in the L1 cache and the table (which may be megabytes) is probed only on a likely hit.
+     */
+    private final long[] filter = new long[1 << (FILTER_BITS - 6)];
     /** Wanted full-length chunks not found yet (those still in the table). */
     private int fullLeft;
     /** The short last chunk, when it is wanted and shorter than the others. */
@@ -71,6 +78,8 @@ public final class FillScanner {
                 continue;
             }
             int bucket = bucket(weakOf[seq]);
+            int h = weakOf[seq] * MIX;
+            filter[h >>> (32 - FILTER_BITS + 6)] |= 1L << (h >>> (32 - FILTER_BITS));
             next[seq] = head[bucket];
             head[bucket] = seq;
             fullLeft++;
@@ -102,29 +111,48 @@ public final class FillScanner {
         boolean full = fullLeft > 0 && size >= fullLength;
         boolean last = shortWanted && size >= lastLength;
         if (!full && !last) return matches;
-        int widest = full ? Math.max(fullLength, last ? lastLength : 0) : lastLength;
-        byte[] buf = new byte[Math.max(MIN_BUFFER, 2 * widest + 1)];
+        int n = fullLength;
+        int s = lastLength;
+        int widest = full ? Math.max(n, last ? s : 0) : s;
+        byte[] buf = new byte[(int) Math.max(Math.min(MIN_BUFFER, size), 2L * widest + 1)];
         long bufStart = 0;
         int bufLen = refill(source, buf, 0, 0, size);
         MessageDigest sha = io.reizi.ota.wire.Sha256.newDigest();
-        WeakChecksum fw = full ? WeakChecksum.over(buf, 0, fullLength) : null;
-        WeakChecksum lw = last ? WeakChecksum.over(buf, 0, lastLength) : null;
+        // The rolling sums of both windows as locals (WeakChecksum's arithmetic, inlined: this loop runs per byte)
+        int fa = 0, fb = 0, la = 0, lb = 0;
+        if (full) {
+            WeakChecksum w = WeakChecksum.over(buf, 0, n);
+            fa = w.value() & 0xffff;
+            fb = w.value() >>> 16;
+        }
+        if (last) {
+            WeakChecksum w = WeakChecksum.over(buf, 0, s);
+            la = w.value() & 0xffff;
+            lb = w.value() >>> 16;
+        }
+        final long[] bits = filter;
+        final int lastWeak = weakOf[lastSeq];
         for (long p = 0; ; p++) {
             int at = (int) (p - bufStart);
-            if (fw != null && p + fullLength <= size && head[bucket(fw.value())] >= 0) {
-                matchFull(fw.value(), buf, at, p, sha, matches);
-            }
-            if (lw != null && shortWanted && p + lastLength <= size && lw.value() == weakOf[lastSeq]) {
-                sha.update(buf, at, lastLength);
-                if (index.strongMatches(lastSeq, sha.digest())) {
-                    matches.add(new Match(lastSeq, p, lastLength));
-                    found.set(lastSeq);
-                    shortWanted = false;
+            if (full && p + n <= size) {
+                int w = fa | fb << 16;
+                int h = w * MIX;
+                if ((bits[h >>> (32 - FILTER_BITS + 6)] & 1L << (h >>> (32 - FILTER_BITS))) != 0) {
+                    matchFull(w, buf, at, p, sha, matches);
                 }
             }
-            boolean rollFull = fw != null && fullLeft > 0 && p + fullLength < size;
-            boolean rollLast = lw != null && shortWanted && p + lastLength < size;
-            if (!rollFull && !rollLast) { // the end of the source, or nothing left to look for
+            if (last && p + s <= size && (la | lb << 16) == lastWeak) {
+                sha.update(buf, at, s);
+                if (index.strongMatches(lastSeq, sha.digest())) {
+                    matches.add(new Match(lastSeq, p, s));
+                    found.set(lastSeq);
+                    shortWanted = false;
+                    last = false;
+                }
+            }
+            full = full && fullLeft > 0 && p + n < size;
+            last = last && p + s < size;
+            if (!full && !last) { // the end of the source, or nothing left to look for
                 bytesScanned += Math.min(size, p + widest);
                 break;
             }
@@ -135,10 +163,15 @@ public final class FillScanner {
                 bufLen = refill(source, buf, keep, bufStart, size);
                 at = 0;
             }
-            if (rollFull) fw.roll(buf[at], buf[at + fullLength]);
-            else fw = null;
-            if (rollLast) lw.roll(buf[at], buf[at + lastLength]);
-            else lw = null;
+            int out = buf[at] & 0xff;
+            if (full) {
+                fa = (fa - out + (buf[at + n] & 0xff)) & 0xffff;
+                fb = (fb - n * out + fa) & 0xffff;
+            }
+            if (last) {
+                la = (la - out + (buf[at + s] & 0xff)) & 0xffff;
+                lb = (lb - s * out + la) & 0xffff;
+            }
         }
         return matches;
     }
@@ -183,6 +216,6 @@ public final class FillScanner {
     }
 
     private int bucket(int weak) {
-        return (weak * 0x9E3779B1) >>> shift;
+        return (weak * MIX) >>> shift;
     }
 }
