@@ -61,6 +61,9 @@ final class Downloader {
         Optional<byte[]> heldIndex(Manifest m);
     }
 
+    /** A chunk index as published and as decoded, already checked against the manifest that names it. */
+    record VerifiedIndex(byte[] published, ChunkIndex index) {}
+
     /** A download the storage refused (full, read-only): its chunks stay on disk until it is taken up again. */
     private record Waiting(Manifest manifest, byte[] payload, String topic) {}
 
@@ -109,13 +112,14 @@ final class Downloader {
     }
 
     /** A new download into the inactive bank (the phase is journaled and the bank cleared in the state already). */
-    void start(String topic, byte[] cose, byte[] manifestPayload, Manifest m, Optional<ChunkIndex> index)
+    void start(String topic, byte[] cose, byte[] manifestPayload, Manifest m, Optional<VerifiedIndex> index)
             throws IOException {
         close();
         waiting = null;
         Staging staging = Staging.start(banks, host.state().inactive(), cose, m.count());
-        session = new DownloadSession(m, manifestPayload, topic, new Transfer(m, new BitSet(), index), pacer(m), staging,
-                nanos.getAsLong());
+        if (index.isPresent()) Staging.saveIndex(banks, host.state().inactive(), index.get().published());
+        session = new DownloadSession(m, manifestPayload, topic,
+                new Transfer(m, new BitSet(), index.map(VerifiedIndex::index)), pacer(m), staging, nanos.getAsLong());
         Log.info("manifest accepted: fw=" + m.fw() + " ver=" + m.ver() + " size=" + m.size() + " chunks="
                 + m.count() + "x" + m.chunk() + " into bank " + host.state().inactive().wire()
                 + (index.isPresent() ? " with its chunk index" : ""));
@@ -134,6 +138,9 @@ final class Downloader {
         }
         try {
             d.useIndex(ChunkIndexCodec.decodeFor(d.manifest, published));
+            Staging.saveIndex(banks, host.state().inactive(), published);
+        } catch (IOException e) {
+            Log.warn("cannot keep the chunk index with the download (a restart waits for it again): " + e.getMessage());
         } catch (Refusal r) {
             Log.warn("download of ver=" + d.manifest.ver() + " dropped: " + r.getMessage());
             cancel();
@@ -174,6 +181,14 @@ final class Downloader {
         publishNeed(d, d.transfer.need());
     }
 
+    /** The index kept with the download (a restart need not wait for it), else the one held from its topic. */
+    private Optional<byte[]> savedOrHeldIndex(Manifest m) throws IOException {
+        byte[] named = Sha256.parse(m.index().orElseThrow());
+        Optional<byte[]> saved = Staging.savedIndex(banks, host.state().inactive())
+                .filter(i -> MessageDigest.isEqual(Sha256.digest(i), named));
+        return saved.isPresent() ? saved : host.heldIndex(m);
+    }
+
     /** Where a download may find chunks: the active release, then what the inactive bank holds already. */
     private List<ChunkFill.Source> fillSources() throws IOException {
         Bank active = host.state().active();
@@ -210,7 +225,7 @@ final class Downloader {
                 return;
             }
             Manifest m = host.trusted(leftover.get().cose());
-            Optional<byte[]> held = m.index().isPresent() ? host.heldIndex(m) : Optional.empty();
+            Optional<byte[]> held = m.index().isPresent() ? savedOrHeldIndex(m) : Optional.empty();
             Optional<ChunkIndex> index = held.isPresent() ? Optional.of(ChunkIndexCodec.decodeFor(m, held.get()))
                     : Optional.empty();
             Transfer t = new Transfer(m, leftover.get().durable(), index);

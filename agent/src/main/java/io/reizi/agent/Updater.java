@@ -8,7 +8,6 @@ import io.reizi.ota.bank.Staging;
 import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.TrustedKeys;
-import io.reizi.ota.wire.ChunkIndex;
 import io.reizi.ota.wire.ChunkIndexCodec;
 import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Manifest;
@@ -309,14 +308,15 @@ public final class Updater implements UpdateSteps.Machine {
         if (answeredFromHistory(manifest)) return;
         try {
             policy.check(manifest, state, System.currentTimeMillis() / 1000);
-            Optional<ChunkIndex> index = Optional.empty();
+            Optional<Downloader.VerifiedIndex> index = Optional.empty();
             if (manifest.index().isPresent()) {
                 Optional<byte[]> held = indexFor(topic, manifest);
                 if (held.isEmpty()) {
                     awaitIndex(topic, payload, manifest);
                     return;
                 }
-                index = Optional.of(ChunkIndexCodec.decodeFor(manifest, held.get())); // before anything is written
+                // checked before anything is written
+                index = Optional.of(new Downloader.VerifiedIndex(held.get(), ChunkIndexCodec.decodeFor(manifest, held.get())));
             }
             accept(topic, payload, envelope.payload(), manifest, index);
         } catch (Refusal r) {
@@ -476,7 +476,8 @@ public final class Updater implements UpdateSteps.Machine {
         }
     }
 
-    private void accept(String topic, byte[] cose, byte[] manifestPayload, Manifest m, Optional<ChunkIndex> index)
+    private void accept(String topic, byte[] cose, byte[] manifestPayload, Manifest m,
+            Optional<Downloader.VerifiedIndex> index)
             throws IOException {
         awaitingIndex = null;
         downloads.close();
