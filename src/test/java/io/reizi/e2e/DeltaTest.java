@@ -170,10 +170,11 @@ class DeltaTest {
             try (AgentProcess again = new AgentProcess(id, bed.broker.url(), bed.dataDir(id), bed.trust,
                     TestBed.logs().resolve(id + "-restart.log"))) {
                 again.start().awaitReady();
-                again.awaitLog("chunk index of ver=2 arrived", 1);
                 Publisher.Outcome outcome = publishing.get(60, TimeUnit.SECONDS);
                 assertTrue(outcome.success(), outcome.summary());
                 assertTrue(again.log().contains("resuming download of ver=2: 40/"), again.log());
+                assertTrue(again.log().contains("filled 159 of 204 chunks"), "the index kept with the download: the"
+                        + " fill goes on at once\n" + again.log());
                 assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
                 int count = (v2.length + CHUNK - 1) / CHUNK;
                 Status asked = bed.watcher.await(mark, id, s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
