@@ -39,6 +39,8 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 public final class Publisher implements MqttCallback, AutoCloseable {
     /** How long a chunk sent is given to arrive, beyond its place in the queue, before a need makes it go again. */
     private static final Duration RESEND_SLACK = Duration.ofSeconds(5);
+    /** Above this, say that a broker may refuse the index message (Mosquitto's message_size_limit, our default config). */
+    private static final int INDEX_WARN_BYTES = 1 << 20;
 
     /** What to publish and to whom. {@code group} is false for a single device. */
     public record Release(String broker, Optional<io.reizi.agent.tls.TlsFiles> tls, String target, boolean group, Set<String> expectDevices, Path image,
@@ -87,7 +89,8 @@ public final class Publisher implements MqttCallback, AutoCloseable {
 
         private static String megabytes(long bytes) {
             double mb = bytes / 1e6;
-            return String.format(java.util.Locale.ROOT, mb >= 100 ? "%.0f MB" : mb >= 0.1 ? "%.1f MB" : "%.3f MB", mb);
+            return String.format(java.util.Locale.ROOT, mb >= 100 ? "%.0f MB" : mb >= 1 ? "%.1f MB" : mb >= 0.1 ? "%.2f MB" : "%.3f MB",
+                    mb);
         }
     }
 
@@ -122,6 +125,11 @@ public final class Publisher implements MqttCallback, AutoCloseable {
                 manifest = image.manifest();
                 index = image.index();
                 ledger = new SendLedger(manifest.count(), RESEND_SLACK);
+            }
+            if (index.isPresent() && index.get().length > INDEX_WARN_BYTES) {
+                Log.warn("the chunk index is " + index.get().length + " bytes (36 per chunk): over the 1 MiB message limit"
+                        + " of many brokers (Mosquitto's message_size_limit), which drop it, and the devices then wait for"
+                        + " it; raise --chunk, raise the broker's limit, or publish with --no-index");
             }
             signedManifest = CoseSign1.sign(ManifestCodec.encode(manifest), release.key());
             MqttConnectionOptions options = new MqttConnectionOptions();
