@@ -58,6 +58,10 @@ class CliTest {
                     "--hw", "rpi4,rpi5", "--chunk", "8192", "--timeout", "60");
             assertEquals(0, ok.code(), ok.out());
             assertTrue(ok.out().contains("committed"), ok.out());
+            // bytes on the wire against the image (a first install: the index and framing make it more than 100 %)
+            java.util.regex.Matcher sent = java.util.regex.Pattern.compile("bytes sent: (\\d+) of 150000").matcher(ok.out());
+            assertTrue(sent.find() && Long.parseLong(sent.group(1)) > 150_000, ok.out());
+            assertTrue(ok.out().matches("(?s).*sent [0-9.]+ MB of 0\\.15 MB \\(10[0-9]\\.[0-9] %\\).*"), ok.out());
 
             Run refused = reizi("publish", "--broker", url, "--device", "cli-dev", "--image", image.toString(), "--ver", "3",
                     "--kind", "image", "--key", dir.resolve("keys/ops.key").toString(), "--timeout", "60");
@@ -73,6 +77,12 @@ class CliTest {
             Run local = reizi("status", "--data-dir", bed.dataDir("cli-dev").toString());
             assertEquals(0, local.code(), local.out());
             assertTrue(local.out().contains("active   bank b") && local.out().contains("ver 4 (image, 4.0.0)"), local.out());
+
+            // --no-index: a version-1 manifest, installed as before
+            Run version1 = reizi("publish", "--broker", url, "--device", "cli-dev", "--image", image.toString(), "--ver", "5",
+                    "--kind", "image", "--key", dir.resolve("keys/ops.key").toString(), "--hw", "rpi4", "--no-index",
+                    "--timeout", "60");
+            assertEquals(0, version1.code(), version1.out());
 
             Run badId = reizi("agent", "--id", "bad/id", "--broker", url, "--data-dir", dir.resolve("x").toString(),
                     "--trust", bed.trust.toString());

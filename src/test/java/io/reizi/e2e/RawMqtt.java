@@ -34,6 +34,12 @@ final class RawMqtt implements AutoCloseable {
                 .get(30, TimeUnit.SECONDS);
     }
 
+    /** The chunk index of contract 1.1, retained like the manifest, and acknowledged before this returns. */
+    void index(String target, byte[] cbor) throws Exception {
+        session.publish("ota/firmware/" + target + "/index", cbor, Qos.AT_LEAST_ONCE, true).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+    }
+
     void chunk(String target, byte[] cbor) throws MqttSessionException {
         publish("ota/firmware/" + target + "/chunk", cbor);
     }

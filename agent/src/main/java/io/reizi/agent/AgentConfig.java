@@ -67,6 +67,11 @@ public record AgentConfig(
         return firmwarePrefix + "/" + target + "/manifest";
     }
 
+    /** The signed chunk index of contract 1.1, retained beside the manifest. */
+    public String indexTopic(String target) {
+        return firmwarePrefix + "/" + target + "/index";
+    }
+
     public String chunkTopic(String target) {
         return firmwarePrefix + "/" + target + "/chunk";
     }

@@ -3,9 +3,11 @@ package io.reizi.agent;
 import io.reizi.ota.bank.Staging;
 import io.reizi.ota.transfer.RequestPacer;
 import io.reizi.ota.transfer.Transfer;
+import io.reizi.ota.wire.ChunkIndex;
 import io.reizi.ota.wire.Manifest;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A download in progress: its transfer bookkeeping, its open staging files and its timers (nanoTime of the
@@ -15,7 +17,8 @@ final class DownloadSession {
     final Manifest manifest;
     final byte[] manifestPayload;
     final String topic;
-    final Transfer transfer;
+    /** Replaced once, when the chunk index the manifest names arrives after the download was taken up. */
+    Transfer transfer;
     /** What a re-request asks for: only the missing chunks that are overdue, not those still on their way. */
     final RequestPacer pacer;
     private final Staging staging;
@@ -27,6 +30,9 @@ final class DownloadSession {
     long lastStallAt = Long.MIN_VALUE / 2;
     private long sessionStartAt = -1;
     private long sessionBytes;
+    /** Chunks filled from what the device already held (this run), and their bytes. */
+    private int reused;
+    private long reusedBytes;
     /** The ranges whose arrival prompts the next look for overdue chunks (the last need published, or waited on). */
     List<Transfer.Range> lastNeed = List.of();
 
@@ -49,6 +55,33 @@ final class DownloadSession {
         if (sessionStartAt < 0) sessionStartAt = now;
         sessionBytes += data.length;
         lastActivityAt = now;
+    }
+
+    /** A chunk found in what the device already holds, written like a received one; not durable until {@link #sync}. */
+    void fill(int seq, byte[] data) throws IOException {
+        staging.write(manifest.offset(seq), data);
+        transfer.markReceived(seq);
+        unsynced++;
+        reused++;
+        reusedBytes += data.length;
+    }
+
+    /** The manifest names a chunk index that has not arrived yet: nothing is asked for, and chunks are dropped. */
+    boolean awaitingIndex() {
+        return manifest.index().isPresent() && transfer.index().isEmpty();
+    }
+
+    /** From now on every chunk is checked against {@code index} (verified against the manifest by the caller). */
+    void useIndex(ChunkIndex index) {
+        transfer = new Transfer(manifest, transfer.receivedSet(), Optional.of(index));
+    }
+
+    int reused() {
+        return reused;
+    }
+
+    long reusedBytes() {
+        return reusedBytes;
     }
 
     boolean syncDue(int chunks, long intervalNanos, long now) {

@@ -1,5 +1,6 @@
 package io.reizi.agent;
 
+import io.reizi.ota.bank.Bank;
 import io.reizi.ota.bank.BankBackend;
 import io.reizi.ota.bank.DeviceState;
 import io.reizi.ota.bank.Staging;
@@ -8,6 +9,11 @@ import io.reizi.ota.transfer.RequestPacer;
 import io.reizi.ota.transfer.Transfer;
 import io.reizi.ota.wire.Chunk;
 import io.reizi.ota.wire.ChunkCodec;
+import io.reizi.ota.wire.ChunkIndex;
+import io.reizi.ota.wire.ChunkIndexCodec;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.ManifestCodec;
+import io.reizi.ota.wire.Sha256;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Refusal;
@@ -15,6 +21,8 @@ import io.reizi.watchdog.NetworkHealth;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -48,7 +56,13 @@ final class Downloader {
         void downloaded(long ver);
 
         Manifest trusted(byte[] cose) throws Refusal;
+
+        /** The chunk index held (from its retained topic) whose bytes hash to the manifest's {@code index}. */
+        Optional<byte[]> heldIndex(Manifest m);
     }
+
+    /** A chunk index as published and as decoded, already checked against the manifest that names it. */
+    record VerifiedIndex(byte[] published, ChunkIndex index) {}
 
     /** A download the storage refused (full, read-only): its chunks stay on disk until it is taken up again. */
     private record Waiting(Manifest manifest, byte[] payload, String topic) {}
@@ -98,15 +112,107 @@ final class Downloader {
     }
 
     /** A new download into the inactive bank (the phase is journaled and the bank cleared in the state already). */
-    void start(String topic, byte[] cose, byte[] manifestPayload, Manifest m) throws IOException {
+    void start(String topic, byte[] cose, byte[] manifestPayload, Manifest m, Optional<VerifiedIndex> index)
+            throws IOException {
         close();
         waiting = null;
         Staging staging = Staging.start(banks, host.state().inactive(), cose, m.count());
-        session = new DownloadSession(m, manifestPayload, topic, new Transfer(m, new BitSet()), pacer(m), staging,
-                nanos.getAsLong());
+        if (index.isPresent()) Staging.saveIndex(banks, host.state().inactive(), index.get().published());
+        session = new DownloadSession(m, manifestPayload, topic,
+                new Transfer(m, new BitSet(), index.map(VerifiedIndex::index)), pacer(m), staging, nanos.getAsLong());
         Log.info("manifest accepted: fw=" + m.fw() + " ver=" + m.ver() + " size=" + m.size() + " chunks="
-                + m.count() + "x" + m.chunk() + " into bank " + host.state().inactive().wire());
-        publishNeed(session, session.transfer.need());
+                + m.count() + "x" + m.chunk() + " into bank " + host.state().inactive().wire()
+                + (index.isPresent() ? " with its chunk index" : ""));
+        fillThenAsk(session);
+    }
+
+    /**
+     * The chunk index arrived (retained, on a firmware topic): a download taken up from disk that waits for it
+     * checks it against its manifest, fills and asks for the rest.
+     */
+    void indexArrived(byte[] published) {
+        DownloadSession d = session;
+        if (d == null || !d.awaitingIndex()
+                || !MessageDigest.isEqual(Sha256.digest(published), Sha256.parse(d.manifest.index().orElseThrow()))) {
+            return;
+        }
+        try {
+            d.useIndex(ChunkIndexCodec.decodeFor(d.manifest, published));
+            Staging.saveIndex(banks, host.state().inactive(), published);
+        } catch (IOException e) {
+            Log.warn("cannot keep the chunk index with the download (a restart waits for it again): " + e.getMessage());
+        } catch (Refusal r) {
+            Log.warn("download of ver=" + d.manifest.ver() + " dropped: " + r.getMessage());
+            cancel();
+            host.nothingLeft();
+            host.publish(host.status(OtaState.FAILED).release(d.manifest).error(r.code(), r.getMessage()).build());
+            return;
+        }
+        Log.info("chunk index of ver=" + d.manifest.ver() + " arrived and matches the manifest");
+        fillThenAsk(d);
+    }
+
+    /**
+     * Before the first need of a download with its chunk index: fill what the device already holds, durable
+     * before it is counted, then ask for the rest (or finish). Without an index, or while it is awaited, this
+     * only asks (the need of a download waiting for its index is empty).
+     */
+    private void fillThenAsk(DownloadSession d) {
+        Optional<ChunkIndex> index = d.transfer.index();
+        if (index.isPresent() && !d.transfer.complete()) {
+            try {
+                ChunkFill.Cost c = ChunkFill.run(d, index.get(), fillSources(), config.syncChunks(), filled -> {
+                    faults.beforeSync();
+                    d.sync();
+                    faults.afterFilled(filled);
+                });
+                Log.info("filled " + c.chunks() + " of " + d.manifest.count() + " chunks (" + c.bytes() + " bytes) from what"
+                        + " the device holds: scanned " + c.scannedBytes() + " bytes in " + c.scanMs() + " ms, copied in "
+                        + c.copyMs() + " ms; " + d.transfer.receivedCount() + " chunks on disk");
+            } catch (IOException e) {
+                storageFailed(d, "cannot fill chunks into bank " + host.state().inactive().wire(), e);
+                return;
+            }
+        }
+        if (d.transfer.complete()) {
+            finish(d);
+            return;
+        }
+        publishNeed(d, d.transfer.need());
+    }
+
+    /** The index kept with the download (a restart need not wait for it), else the one held from its topic. */
+    private Optional<byte[]> savedOrHeldIndex(Manifest m) throws IOException {
+        byte[] named = Sha256.parse(m.index().orElseThrow());
+        Optional<byte[]> saved = Staging.savedIndex(banks, host.state().inactive())
+                .filter(i -> MessageDigest.isEqual(Sha256.digest(i), named));
+        return saved.isPresent() ? saved : host.heldIndex(m);
+    }
+
+    /** Where a download may find chunks: the active release, then what the inactive bank holds already. */
+    private List<ChunkFill.Source> fillSources() throws IOException {
+        Bank active = host.state().active();
+        Bank inactive = host.state().inactive();
+        return ChunkFill.existing(List.of(
+                new ChunkFill.Source("the active release in bank " + active.wire(), banks.imagePath(active),
+                        sourceSize(banks.imagePath(active), active)),
+                new ChunkFill.Source("the inactive bank " + inactive.wire(), banks.stagingPath(inactive),
+                        sourceSize(banks.stagingPath(inactive), inactive))));
+    }
+
+    /** A file's size; a partition's is its installed release's, else the bank's capacity. */
+    private long sourceSize(Path file, Bank bank) throws IOException {
+        if (!Files.exists(file)) return 0;
+        if (Files.isRegularFile(file)) return Files.size(file);
+        Optional<byte[]> installed = Staging.installedManifest(banks, bank);
+        if (installed.isPresent()) {
+            try {
+                return ManifestCodec.decode(CoseSign1.decode(installed.get()).payload()).size();
+            } catch (Refusal unreadable) {
+                // the partition as a whole
+            }
+        }
+        return banks.capacity(bank);
     }
 
     /** Takes up the download recorded in the inactive bank from its durable bitmap. */
@@ -119,7 +225,10 @@ final class Downloader {
                 return;
             }
             Manifest m = host.trusted(leftover.get().cose());
-            Transfer t = new Transfer(m, leftover.get().durable());
+            Optional<byte[]> held = m.index().isPresent() ? savedOrHeldIndex(m) : Optional.empty();
+            Optional<ChunkIndex> index = held.isPresent() ? Optional.of(ChunkIndexCodec.decodeFor(m, held.get()))
+                    : Optional.empty();
+            Transfer t = new Transfer(m, leftover.get().durable(), index);
             DownloadSession d = new DownloadSession(m, CoseSign1.decode(leftover.get().cose()).payload(),
                     config.manifestTopic(config.id()), t, pacer(m),
                     Staging.resume(banks, host.state().inactive(), m.count()), nanos.getAsLong());
@@ -128,11 +237,7 @@ final class Downloader {
             host.downloading(m.ver());
             Log.info("resuming download of ver=" + m.ver() + ": " + t.receivedCount() + "/" + m.count()
                     + " chunks already on disk");
-            if (t.complete()) {
-                finish(d);
-                return;
-            }
-            publishNeed(d, t.need());
+            fillThenAsk(d);
         } catch (Refusal r) {
             Log.warn("dropping leftover download: " + r.getMessage());
             waiting = null;
@@ -156,6 +261,7 @@ final class Downloader {
             Log.warn("chunk rejected: " + r.getMessage());
             return;
         }
+        if (d.awaitingIndex()) return; // unchecked until the index is there: asked for again once it is
         long now = nanos.getAsLong();
         faults.beforeChunk();
         switch (d.transfer.check(chunk)) {
@@ -279,6 +385,11 @@ final class Downloader {
 
     private void publishNeed(DownloadSession d, List<Transfer.Range> need) {
         long now = nanos.getAsLong();
+        if (d.awaitingIndex()) {
+            d.lastActivityAt = now;
+            host.publish(progress(d, OtaState.DOWNLOADING).need(List.of()).detail(waitingForIndex(d.manifest)).build());
+            return;
+        }
         d.pacer.asked(need, d.transfer, now);
         d.lastNeed = need;
         d.lastActivityAt = now;
@@ -376,7 +487,13 @@ final class Downloader {
 
     private StatusBuilder progress(DownloadSession d, OtaState s) {
         Transfer t = d.transfer;
-        return host.status(s).release(d.manifest).progress(t.receivedCount(), d.manifest.count(), t.receivedBytes(),
-                (double) t.receivedCount() / d.manifest.count(), d.rateBps(nanos.getAsLong()));
+        StatusBuilder b = host.status(s).release(d.manifest).progress(t.receivedCount(), d.manifest.count(),
+                t.receivedBytes(), (double) t.receivedCount() / d.manifest.count(), d.rateBps(nanos.getAsLong()));
+        return d.manifest.index().isPresent() ? b.reused(d.reused(), d.reusedBytes()) : b;
+    }
+
+    /** The status detail of a download that asks for nothing until the chunk index its manifest names is there. */
+    static String waitingForIndex(Manifest m) {
+        return "waiting for the chunk index " + m.index().orElseThrow() + " that the manifest names";
     }
 }

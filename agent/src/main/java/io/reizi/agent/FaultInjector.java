@@ -9,11 +9,12 @@ import java.util.Optional;
  * path at the N-th chunk, {@code block@N} blocks it there for 2.5 s, {@code sync-io@N} makes the N-th fsync of
  * the staged data fail like a dying data dir, {@code trial@N} makes the N-th trial throw (as a broken bundle's
  * unpacking did), {@code trial-hang@N} makes it never return (as a jar whose start() never does), {@code halt@PHASE} ends the process like a kill -9 right after the update journals PHASE
- * ({@code verifying}, {@code staged}, {@code switching}, {@code trial}, {@code committing}, {@code rolling_back}).
+ * ({@code verifying}, {@code staged}, {@code switching}, {@code trial}, {@code committing}, {@code rolling_back}),
+ * {@code halt-fill@N} likewise once N chunks filled from what the device holds are durable (delta, contract 1.1).
  * Each fires once.
  */
 final class FaultInjector {
-    enum Kind { THROW, BLOCK, SYNC_IO, TRIAL, TRIAL_HANG, HALT }
+    enum Kind { THROW, BLOCK, SYNC_IO, TRIAL, TRIAL_HANG, HALT, HALT_FILL }
 
     /** The exit status of a process killed by SIGKILL, which {@code halt@PHASE} imitates. */
     static final int KILLED = 137;
@@ -75,6 +76,14 @@ final class FaultInjector {
         }
         Log.warn("injected fault: the trial hangs");
         new java.util.concurrent.CountDownLatch(1).await(); // until interrupted
+    }
+
+    void afterFilled(int filled) {
+        if (kind.orElse(null) != Kind.HALT_FILL || fired || filled < at) return;
+        fired = true;
+        Log.warn("injected fault: killed once " + filled + " filled chunks are durable");
+        System.out.flush();
+        Runtime.getRuntime().halt(KILLED);
     }
 
     void afterJournaled(Phase phase) {

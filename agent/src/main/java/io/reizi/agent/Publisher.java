@@ -42,27 +42,58 @@ import java.util.concurrent.TimeoutException;
 public final class Publisher implements SessionListener, AutoCloseable {
     /** How long a chunk sent is given to arrive, beyond its place in the queue, before a need makes it go again. */
     private static final Duration RESEND_SLACK = Duration.ofSeconds(5);
+    /** Above this, say that a broker may refuse the index message (Mosquitto's message_size_limit, our default config). */
+    private static final int INDEX_WARN_BYTES = 1 << 20;
 
     /** What to publish and to whom. {@code group} is false for a single device. */
     public record Release(String broker, Optional<io.reizi.agent.tls.TlsFiles> tls, String target, boolean group, Set<String> expectDevices, Path image,
             long ver, Kind kind, Keys.SigningKey key, Optional<String> entry, Optional<String> label, int chunk,
             Optional<List<String>> hw, Optional<Long> expires, Duration timeout, String firmwarePrefix,
-            String statusPrefix, int window) {
+            String statusPrefix, int window, boolean index) {
         public Release {
             Ids.require(group ? "group id" : "device id", target);
             for (String d : expectDevices) Ids.require("device id", d);
             if (chunk < 1) throw new IllegalArgumentException("chunk must be at least 1 byte");
         }
+
+        /** With the chunk index (contract 1.1), the default. */
+        public Release(String broker, Optional<io.reizi.agent.tls.TlsFiles> tls, String target, boolean group,
+                Set<String> expectDevices, Path image, long ver, Kind kind, Keys.SigningKey key, Optional<String> entry,
+                Optional<String> label, int chunk, Optional<List<String>> hw, Optional<Long> expires, Duration timeout,
+                String firmwarePrefix, String statusPrefix, int window) {
+            this(broker, tls, target, group, expectDevices, image, ver, kind, key, entry, label, chunk, hw, expires,
+                    timeout, firmwarePrefix, statusPrefix, window, true);
+        }
+
+        /** The same release published as version 1: no chunk index. */
+        public Release withoutIndex() {
+            return new Release(broker, tls, target, group, expectDevices, image, ver, kind, key, entry, label, chunk, hw,
+                    expires, timeout, firmwarePrefix, statusPrefix, window, false);
+        }
     }
 
     /**
      * How each device ended (or where it was when time ran out), and the chunk messages it took: {@code
-     * chunksPublished} over the release's {@code chunkCount} is the wire overhead.
+     * chunksPublished} over the release's {@code chunkCount} is the wire overhead. {@code bytesSent} counts
+     * every payload this publisher handed to the broker for the release (index, manifest, chunks, resends);
+     * {@code imageSize} is what a full update would have sent of image bytes.
      */
     public record Outcome(boolean success, Map<String, Status> devices, String summary, long chunksPublished,
-            int chunkCount) {
+            int chunkCount, long bytesSent, long imageSize) {
         public double wireOverhead() {
             return (double) chunksPublished / chunkCount;
+        }
+
+        /** {@code sent 4.1 MB of 212 MB (1.9 %)} (decimal units). */
+        public String bytesSentLine() {
+            return String.format(java.util.Locale.ROOT, "sent %s of %s (%.1f %%)", megabytes(bytesSent),
+                    megabytes(imageSize), 100.0 * bytesSent / imageSize);
+        }
+
+        private static String megabytes(long bytes) {
+            double mb = bytes / 1e6;
+            return String.format(java.util.Locale.ROOT, mb >= 100 ? "%.0f MB" : mb >= 1 ? "%.1f MB" : mb >= 0.1 ? "%.2f MB" : "%.3f MB",
+                    mb);
         }
     }
 
@@ -80,6 +111,8 @@ public final class Publisher implements SessionListener, AutoCloseable {
     private SendLedger ledger;
     private Manifest manifest;
     private byte[] signedManifest;
+    private Optional<byte[]> index = Optional.empty();
+    private long bytesSent;
     private Progress progress = s -> {};
 
     public Publisher(Release release) throws IOException {
@@ -100,7 +133,13 @@ public final class Publisher implements SessionListener, AutoCloseable {
         try (ReleaseImage image = ReleaseImage.open(release)) {
             synchronized (this) {
                 manifest = image.manifest();
+                index = image.index();
                 ledger = new SendLedger(manifest.count(), RESEND_SLACK);
+            }
+            if (index.isPresent() && index.get().length > INDEX_WARN_BYTES) {
+                Log.warn("the chunk index is " + index.get().length + " bytes (36 per chunk): over the 1 MiB message limit"
+                        + " of many brokers (Mosquitto's message_size_limit), which drop it, and the devices then wait for"
+                        + " it; raise --chunk, raise the broker's limit, or publish with --no-index");
             }
             signedManifest = CoseSign1.sign(ManifestCodec.encode(manifest), release.key());
             session.connect(Duration.ofSeconds(15));
@@ -124,9 +163,13 @@ public final class Publisher implements SessionListener, AutoCloseable {
             return null;
         });
         try {
-            session.publish(release.firmwarePrefix() + "/" + release.target() + "/manifest", signedManifest,
-                    Qos.AT_LEAST_ONCE, true, ack -> {});
+            String topics = release.firmwarePrefix() + "/" + release.target();
+            // The index first (one session's messages reach the broker in order): a device that gets the manifest
+            // finds the index it names already retained.
+            if (index.isPresent()) session.publish(topics + "/index", index.get(), Qos.AT_LEAST_ONCE, true, ack -> {});
+            session.publish(topics + "/manifest", signedManifest, Qos.AT_LEAST_ONCE, true, ack -> {});
             synchronized (this) {
+                bytesSent += signedManifest.length + index.map(i -> i.length).orElse(0);
                 inFlight.clear(); // lost with the link; the devices' next need names them again
             }
         } catch (MqttSessionException e) {
@@ -146,7 +189,8 @@ public final class Publisher implements SessionListener, AutoCloseable {
         }
         synchronized (this) {
             if (!targets.record(s)) return;
-            if (s.need() != null && "downloading".equals(s.state())) {
+            // An empty need is a device waiting for the index, not one that holds every chunk.
+            if (s.need() != null && !s.need().isEmpty() && "downloading".equals(s.state())) {
                 toSend.or(ledger.due(s.id(), s.need(), s.received(), System.nanoTime()));
             }
             notifyAll();
@@ -173,6 +217,7 @@ public final class Publisher implements SessionListener, AutoCloseable {
             synchronized (this) {
                 inFlight.addLast(acked);
                 ledger.sent(seq, System.nanoTime());
+                bytesSent += payload.length;
             }
         } catch (MqttSessionException e) {
             // The broker's receive maximum is below our window, or we are not connected right now:
@@ -202,7 +247,7 @@ public final class Publisher implements SessionListener, AutoCloseable {
 
     private synchronized Optional<Outcome> outcome(boolean timedOut) {
         return targets.verdict(timedOut).map(v -> new Outcome(v.success(), v.devices(), v.summary(),
-                ledger.published(), manifest.count()));
+                ledger.published(), manifest.count(), bytesSent, manifest.size()));
     }
 
     @Override

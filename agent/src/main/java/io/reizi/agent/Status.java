@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The status message (contract "Status"): UTF-8 JSON, fields left out when they do not apply (null here);
+ * The status message (contract "Status"; {@code reused} and {@code reused_bytes} from version 1.1): UTF-8 JSON, fields left out when they do not apply (null here);
  * unknown fields are skipped when parsing.
  */
 public record Status(
@@ -35,6 +35,8 @@ public record Status(
         String detail,
         String net,
         Long wdtMs,
+        Integer reused,
+        Long reusedBytes,
         long ts) {
 
     private static final JsonFactory JSON = new JsonFactory();
@@ -42,7 +44,7 @@ public record Status(
     /** The will, and an orderly stop's last word: only {@code id}, {@code state} and {@code ts}. */
     public static Status offline(String id, long ts) {
         return new Status(id, OtaState.OFFLINE.wire(), null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, ts);
+                null, null, null, null, null, null, null, ts);
     }
 
     public static List<int[]> wire(List<Transfer.Range> ranges) {
@@ -75,6 +77,8 @@ public record Status(
             text(g, "detail", detail);
             text(g, "net", net);
             number(g, "wdt_ms", wdtMs);
+            number(g, "reused", reused);
+            number(g, "reused_bytes", reusedBytes);
             g.writeNumberField("ts", ts);
             g.writeEndObject();
         } catch (IOException e) {
@@ -96,8 +100,8 @@ public record Status(
 
     public static Status parse(byte[] json) throws IOException {
         String id = null, state = null, fw = null, label = null, active = null, error = null, detail = null, net = null;
-        Long ver = null, bytes = null, rateBps = null, activeVer = null, wdtMs = null;
-        Integer received = null, count = null;
+        Long ver = null, bytes = null, rateBps = null, activeVer = null, wdtMs = null, reusedBytes = null;
+        Integer received = null, count = null, reused = null;
         Double progress = null, swapMs = null;
         List<int[]> need = null;
         long ts = 0;
@@ -125,13 +129,15 @@ public record Status(
                     case "detail" -> detail = p.getValueAsString();
                     case "net" -> net = p.getValueAsString();
                     case "wdt_ms" -> wdtMs = isNull ? null : p.getValueAsLong();
+                    case "reused" -> reused = isNull ? null : p.getValueAsInt();
+                    case "reused_bytes" -> reusedBytes = isNull ? null : p.getValueAsLong();
                     case "ts" -> ts = p.getValueAsLong();
                     default -> p.skipChildren();
                 }
             }
         }
         return new Status(id, state, fw, ver, label, received, count, bytes, progress, rateBps, need, active, activeVer,
-                swapMs, error, detail, net, wdtMs, ts);
+                swapMs, error, detail, net, wdtMs, reused, reusedBytes, ts);
     }
 
     /** {@code need}: an array of {@code [first, last]} pairs. */
@@ -148,7 +154,7 @@ public record Status(
 
     public Status withTs(long newTs) {
         return new Status(id, state, fw, ver, label, received, count, bytes, progress, rateBps, need, active,
-                activeVer, swapMs, error, detail, net, wdtMs, newTs);
+                activeVer, swapMs, error, detail, net, wdtMs, reused, reusedBytes, newTs);
     }
 
     /**
@@ -157,7 +163,7 @@ public record Status(
      */
     public Status sentAt(NetworkHealth.Net now, long sentTs) {
         return new Status(id, state, fw, ver, label, received, count, bytes, progress, rateBps, need, active,
-                activeVer, swapMs, error, detail, net == null ? null : now.wire(), wdtMs, sentTs);
+                activeVer, swapMs, error, detail, net == null ? null : now.wire(), wdtMs, reused, reusedBytes, sentTs);
     }
 
     public boolean isOffline() {

@@ -26,6 +26,8 @@ final class StatusBuilder {
     private Double swapMs;
     private String error;
     private String detail;
+    private Integer reused;
+    private Long reusedBytes;
 
     StatusBuilder(String id, OtaState state, DeviceState device, Updater.Guard guard) {
         this.id = id;
@@ -71,6 +73,13 @@ final class StatusBuilder {
         return this;
     }
 
+    /** Chunks (and their bytes) filled from what the device already held, for a download with a chunk index. */
+    StatusBuilder reused(int chunks, long bytes) {
+        this.reused = chunks;
+        this.reusedBytes = bytes;
+        return this;
+    }
+
     StatusBuilder need(List<int[]> need) {
         this.need = need;
         return this;
@@ -95,6 +104,6 @@ final class StatusBuilder {
     Status build() {
         return new Status(id, state.wire(), fw, ver, label, received, count, bytes, progress, rateBps, need,
                 device.active().wire(), device.activeVer(), swapMs, error, detail, guard.net().wire(), guard.wdtMs(),
-                System.currentTimeMillis());
+                reused, reusedBytes, System.currentTimeMillis());
     }
 }

@@ -8,11 +8,13 @@ import io.reizi.ota.bank.Staging;
 import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.TrustedKeys;
+import io.reizi.ota.wire.ChunkIndexCodec;
 import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Refusal;
+import io.reizi.ota.wire.Sha256;
 import io.reizi.runtime.AppFailure;
 import io.reizi.runtime.AppRelease;
 import io.reizi.runtime.AppRuntime;
@@ -20,6 +22,9 @@ import io.reizi.watchdog.NetworkHealth;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,6 +60,11 @@ public final class Updater implements UpdateSteps.Machine {
     /** A manifest that arrived while the worker was busy: taken up once the update is idle again (latest wins). */
     private record Deferred(String topic, byte[] payload) {}
 
+    /** A chunk index as published on its topic, and its SHA-256 in the manifest's text form. */
+    private record HeldIndex(byte[] published, String sha) {}
+
+    private static final String INDEX_SUFFIX = "/index";
+
     private final AgentConfig config;
     private final TrustedKeys trust;
     private final BankBackend banks;
@@ -72,6 +82,10 @@ public final class Updater implements UpdateSteps.Machine {
     private volatile Phase phase = new Phase.Idle();
     private final Downloader downloads;
     private Deferred deferred;
+    /** The latest chunk index on each firmware topic (retained, so it comes again after a restart), by topic stem. */
+    private final Map<String, HeldIndex> indexes = new HashMap<>();
+    /** A manifest whose chunk index has not arrived: nothing is written, nothing asked for until it does. */
+    private Deferred awaitingIndex;
     private volatile Status lastStatus;
     private long lastStatusAt;
     private boolean trialPending;
@@ -251,7 +265,12 @@ public final class Updater implements UpdateSteps.Machine {
         downloads.linkDown();
     }
 
+    /** A manifest, or the chunk index that the link hands in beside it (its {@code /index} topic). */
     public synchronized void onManifest(String topic, byte[] payload) {
+        if (topic.endsWith(INDEX_SUFFIX)) {
+            onIndex(topic, payload);
+            return;
+        }
         if (payload.length == 0) {
             withdrawn(topic);
             return;
@@ -289,7 +308,17 @@ public final class Updater implements UpdateSteps.Machine {
         if (answeredFromHistory(manifest)) return;
         try {
             policy.check(manifest, state, System.currentTimeMillis() / 1000);
-            accept(topic, payload, envelope.payload(), manifest);
+            Optional<Downloader.VerifiedIndex> index = Optional.empty();
+            if (manifest.index().isPresent()) {
+                Optional<byte[]> held = indexFor(topic, manifest);
+                if (held.isEmpty()) {
+                    awaitIndex(topic, payload, manifest);
+                    return;
+                }
+                // checked before anything is written
+                index = Optional.of(new Downloader.VerifiedIndex(held.get(), ChunkIndexCodec.decodeFor(manifest, held.get())));
+            }
+            accept(topic, payload, envelope.payload(), manifest, index);
         } catch (Refusal r) {
             refuse(identity(manifest), r);
         } catch (IOException e) {
@@ -330,9 +359,69 @@ public final class Updater implements UpdateSteps.Machine {
         return false;
     }
 
+    /**
+     * A chunk index (contract 1.1), retained on the firmware topic beside the manifest; it may come before or
+     * after the manifest that names it. Held by topic; a manifest or a download taken up from disk that waits
+     * for it goes on.
+     */
+    private void onIndex(String topic, byte[] payload) {
+        String stem = stem(topic);
+        if (payload.length == 0) {
+            indexes.remove(stem);
+            return;
+        }
+        indexes.put(stem, new HeldIndex(payload, Sha256.text(Sha256.digest(payload))));
+        downloads.indexArrived(payload);
+        if (awaitingIndex != null && stem(awaitingIndex.topic()).equals(stem)) {
+            Deferred d = awaitingIndex;
+            awaitingIndex = null;
+            onManifest(d.topic(), d.payload());
+        }
+    }
+
+    /**
+     * The index for a manifest that names one: the held index with its hash, from any topic; else the one on
+     * the manifest's own topic unless it is plainly another release's (a stale retained index that the new
+     * one will replace), which {@link ChunkIndexCodec#decodeFor} then refuses; else none yet.
+     */
+    private Optional<byte[]> indexFor(String manifestTopic, Manifest m) {
+        Optional<byte[]> named = heldIndex(m);
+        if (named.isPresent()) return named;
+        HeldIndex same = indexes.get(stem(manifestTopic));
+        if (same == null) return Optional.empty();
+        try {
+            if (ChunkIndexCodec.decode(same.published()).ver() != m.ver()) return Optional.empty();
+        } catch (Refusal undecodable) {
+            // named by this manifest's topic and unreadable: refused as the manifest's index
+        }
+        return Optional.of(same.published());
+    }
+
+    /** The held index whose bytes hash to the manifest's {@code index}, whichever topic it came on. */
+    private Optional<byte[]> heldIndex(Manifest m) {
+        return indexes.values().stream().filter(i -> i.sha().equals(m.index().orElseThrow())).map(HeldIndex::published)
+                .findFirst();
+    }
+
+    private void awaitIndex(String topic, byte[] payload, Manifest m) {
+        awaitingIndex = new Deferred(topic, payload);
+        Log.info("manifest ver=" + m.ver() + " names the chunk index " + m.index().orElseThrow() + ": waiting for it on "
+                + stem(topic) + INDEX_SUFFIX);
+        publish(base(OtaState.DOWNLOADING).release(m).need(List.of()).detail(Downloader.waitingForIndex(m)).build());
+    }
+
+    /** The firmware topic without its last level ({@code ota/firmware/dev1}). */
+    private static String stem(String topic) {
+        return topic.substring(0, topic.lastIndexOf('/'));
+    }
+
     /** An empty retained manifest: the publisher withdrew it. A download of it (running or waiting) is cancelled. */
     private void withdrawn(String topic) {
         if (deferred != null && deferred.topic().equals(topic)) deferred = null;
+        if (awaitingIndex != null && awaitingIndex.topic().equals(topic)) {
+            awaitingIndex = null;
+            publish(base(OtaState.IDLE).detail("manifest withdrawn by the publisher").build());
+        }
         Optional<Long> ver = downloads.fromTopic(topic);
         if (ver.isEmpty()) return;
         Log.info("manifest on " + topic + " cleared: cancelling download of ver=" + ver.get());
@@ -387,12 +476,15 @@ public final class Updater implements UpdateSteps.Machine {
         }
     }
 
-    private void accept(String topic, byte[] cose, byte[] manifestPayload, Manifest m) throws IOException {
+    private void accept(String topic, byte[] cose, byte[] manifestPayload, Manifest m,
+            Optional<Downloader.VerifiedIndex> index)
+            throws IOException {
+        awaitingIndex = null;
         downloads.close();
         enter(new Phase.Downloading(m.ver()));
         state = state.clearInactive();
         store.save(state);
-        downloads.start(topic, cose, manifestPayload, m);
+        downloads.start(topic, cose, manifestPayload, m, index);
     }
 
     /** True while the worker owns the update (verify to rollback, or a trial waiting for a restart or reboot). */
@@ -575,6 +667,11 @@ public final class Updater implements UpdateSteps.Machine {
         @Override
         public Manifest trusted(byte[] cose) throws Refusal {
             return steps.trusted(cose);
+        }
+
+        @Override
+        public Optional<byte[]> heldIndex(Manifest m) {
+            return Updater.this.heldIndex(m);
         }
     }
 }

@@ -46,7 +46,8 @@ public final class PublishCommand implements Callable<Integer> {
     String entry;
     @Option(names = "--label", description = "Human version, e.g. 1.4.2.")
     String label;
-    @Option(names = "--chunk", defaultValue = "16384", description = "Chunk size in bytes. Default 16384.")
+    @Option(names = "--chunk", defaultValue = "16384", description = "Chunk size in bytes. Default 16384; 4096 for file-system"
+            + " images, whose blocks then align with the chunks (docs/delta.md).")
     int chunk;
     @Option(names = "--hw", split = ",", description = "Hardware compatibility list.")
     List<String> hw;
@@ -56,6 +57,9 @@ public final class PublishCommand implements Callable<Integer> {
     long timeout;
     @Option(names = "--window", defaultValue = "32", description = "QoS 1 chunk messages in flight. Default 32.")
     int window;
+    @Option(names = "--no-index", description = "Send a version-1 manifest without the signed chunk index (no per-chunk"
+            + " authentication, no delta fill on the devices).")
+    boolean noIndex;
     @Option(names = "--firmware-prefix", defaultValue = "ota/firmware")
     String firmwarePrefix;
     @Option(names = "--status-prefix", defaultValue = "/ota/status")
@@ -68,11 +72,13 @@ public final class PublishCommand implements Callable<Integer> {
         Publisher.Release release = new Publisher.Release(broker, tls.files(), group ? target.group : target.device, group,
                 expectDevices == null ? Set.of() : Set.copyOf(expectDevices), image, ver, k, Keys.readPrivate(key),
                 Optional.ofNullable(entry), Optional.ofNullable(label), chunk, Optional.ofNullable(hw).map(List::copyOf),
-                Optional.ofNullable(expires), Duration.ofSeconds(timeout), firmwarePrefix, statusPrefix, window);
+                Optional.ofNullable(expires), Duration.ofSeconds(timeout), firmwarePrefix, statusPrefix, window, !noIndex);
         try (Publisher publisher = new Publisher(release)) {
             Publisher.Outcome outcome = publisher.run(new ProgressView(System.out));
             System.out.printf(java.util.Locale.ROOT, "chunks published: %d for %d chunks (wire overhead %.3f)%n",
                     outcome.chunksPublished(), outcome.chunkCount(), outcome.wireOverhead());
+            System.out.println(outcome.bytesSentLine());
+            System.out.printf("bytes sent: %d of %d%n", outcome.bytesSent(), outcome.imageSize());
             if (outcome.success()) {
                 System.out.println("committed: " + outcome.summary());
                 return 0;

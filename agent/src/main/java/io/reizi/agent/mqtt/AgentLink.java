@@ -90,6 +90,7 @@ public final class AgentLink implements SessionListener, LinkControl {
         Log.info((reconnect ? "reconnected to " : "connected to ") + config.broker());
         List<Subscription> subs = new ArrayList<>();
         for (String id : config.listenIds()) {
+            subs.add(new Subscription(config.indexTopic(id), QOS)); // retained: before its manifest
             subs.add(new Subscription(config.manifestTopic(id), QOS));
             subs.add(new Subscription(config.chunkTopic(id), QOS));
         }
@@ -118,7 +119,7 @@ public final class AgentLink implements SessionListener, LinkControl {
         if (in == null) return;
         try {
             if (topic.endsWith("/chunk")) in.onChunk(payload);
-            else if (topic.endsWith("/manifest")) in.onManifest(topic, payload);
+            else if (topic.endsWith("/manifest") || topic.endsWith("/index")) in.onManifest(topic, payload);
         } catch (Throwable t) {
             // Thrown out of here, the client would drop the connection; so every failure ends here, judged.
             switch (HandlerFailure.blame(t)) {

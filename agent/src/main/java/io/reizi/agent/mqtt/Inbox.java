@@ -13,6 +13,7 @@ public interface Inbox {
     /** The broker acknowledged a status: at this moment the link carries both ways. */
     void onStatusDelivered();
 
+    /** A manifest, or the chunk index on the {@code /index} topic beside it (contract 1.1). */
     void onManifest(String topic, byte[] payload);
 
     void onChunk(byte[] payload);

@@ -28,7 +28,7 @@ class StatusOutboxTest {
 
     private static Status status(String state, Long ver, Integer received) {
         return new Status("dev", state, ver == null ? null : "fw", ver, null, received, received == null ? null : 100,
-                null, null, null, null, "a", 1L, null, null, null, "down", null, 5);
+                null, null, null, null, "a", 1L, null, null, null, "down", null, null, null, 5);
     }
 
     private void ackLast() {

@@ -27,10 +27,14 @@ public final class Staging implements Closeable {
     static final String PART = "image.part";
     static final String BITMAP = "received.bitmap";
     static final String MANIFEST = "download.cose";
+    /** The chunk index the download's manifest names (contract 1.1), so that a restart need not wait for it. */
+    static final String INDEX = "download.index";
     public static final String IMAGE = "image";
     public static final String SIGNED_MANIFEST = "manifest.cose";
     /** Far above any manifest the broker lets through (its message_size_limit is about 1 MiB). */
     static final long MAX_MANIFEST_BYTES = 4L << 20;
+    /** 36 bytes a chunk: an index for a million chunks. */
+    static final long MAX_INDEX_BYTES = 40L << 20;
     private static final System.Logger LOG = System.getLogger(Staging.class.getName());
 
     /** What a previous run left behind: the signed manifest and the chunks known to be on disk. */
@@ -139,6 +143,18 @@ public final class Staging implements Closeable {
         bitmap.force(false);
     }
 
+    /** Keeps the download's chunk index (as published, its hash checked by the caller) beside its manifest. */
+    public static void saveIndex(BankBackend banks, Bank bank, byte[] published) throws IOException {
+        Durable.writeAtomically(banks.bankDir(bank).resolve(INDEX), published);
+    }
+
+    /** The chunk index saved with the download into {@code bank}, if any; the caller checks it against the manifest. */
+    public static Optional<byte[]> savedIndex(BankBackend banks, Bank bank) throws IOException {
+        Path index = banks.bankDir(bank).resolve(INDEX);
+        if (!Files.exists(index) || Files.size(index) > MAX_INDEX_BYTES) return Optional.empty();
+        return Optional.of(Files.readAllBytes(index));
+    }
+
     /** SHA-256 of the first {@code size} bytes of a file or partition. */
     public static String hashOf(Path file, long size) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -178,6 +194,7 @@ public final class Staging implements Closeable {
                     StandardCopyOption.REPLACE_EXISTING);
         }
         Files.deleteIfExists(meta.resolve(BITMAP));
+        Files.deleteIfExists(meta.resolve(INDEX));
         Durable.syncDir(meta);
     }
 
@@ -203,7 +220,7 @@ public final class Staging implements Closeable {
     /** Removes a download's files (a partition itself stays, with whatever was written to it). */
     public static void discard(BankBackend banks, Bank bank) throws IOException {
         Path meta = banks.bankDir(bank);
-        for (String f : new String[] {BITMAP, MANIFEST}) Files.deleteIfExists(meta.resolve(f));
+        for (String f : new String[] {BITMAP, MANIFEST, INDEX}) Files.deleteIfExists(meta.resolve(f));
         if (!banks.stagingPath(bank).equals(banks.imagePath(bank))) Files.deleteIfExists(banks.stagingPath(bank));
     }
 

@@ -1,12 +1,14 @@
 package io.reizi.ota.transfer;
 
 import io.reizi.ota.wire.Chunk;
+import io.reizi.ota.wire.ChunkIndex;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.Sha256;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The transfer core: which chunks of a release have arrived, whether an incoming chunk is acceptable,
@@ -42,9 +44,17 @@ public final class Transfer {
     private final Manifest manifest;
     private final BitSet received;
     private int receivedCount;
+    /** The signed chunk index (contract 1.1), when the manifest names one: every chunk must match it. */
+    private final Optional<ChunkIndex> index;
 
     public Transfer(Manifest manifest, BitSet alreadyReceived) {
+        this(manifest, alreadyReceived, Optional.empty());
+    }
+
+    /** With the signed index the manifest names, checked already against it by the caller. */
+    public Transfer(Manifest manifest, BitSet alreadyReceived, Optional<ChunkIndex> index) {
         this.manifest = manifest;
+        this.index = index;
         this.received = (BitSet) alreadyReceived.clone();
         if (received.length() > manifest.count()) received.clear(manifest.count(), received.length());
         this.receivedCount = received.cardinality();
@@ -52,6 +62,10 @@ public final class Transfer {
 
     public Manifest manifest() {
         return manifest;
+    }
+
+    public Optional<ChunkIndex> index() {
+        return index;
     }
 
     public Verdict check(Chunk chunk) {
@@ -74,6 +88,9 @@ public final class Transfer {
         byte[] actual = Sha256.digest(chunk.data());
         if (!MessageDigest.isEqual(actual, Sha256.parse(chunk.hash()))) {
             return new Verdict.Reject("seq " + seq + ": SHA-256 of data does not match its hash");
+        }
+        if (index.isPresent() && !index.get().strongMatches(seq, actual)) {
+            return new Verdict.Reject("seq " + seq + ": data does not match the signed chunk index");
         }
         return new Verdict.Accept(seq, manifest.offset(seq), chunk.data());
     }

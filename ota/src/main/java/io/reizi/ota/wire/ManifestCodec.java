@@ -14,7 +14,7 @@ public final class ManifestCodec {
 
     public static byte[] encode(Manifest m) {
         int fields = 8 + (m.label().isPresent() ? 1 : 0) + (m.entry().isPresent() ? 1 : 0) + (m.hw().isPresent() ? 1 : 0)
-                + (m.expires().isPresent() ? 1 : 0);
+                + (m.expires().isPresent() ? 1 : 0) + (m.index().isPresent() ? 1 : 0);
         return CborValues.write(256, g -> {
             g.writeStartObject(fields);
             g.writeNumberField("v", CONTRACT_VERSION);
@@ -34,6 +34,7 @@ public final class ManifestCodec {
                 g.writeEndArray();
             }
             if (m.expires().isPresent()) g.writeNumberField("expires", m.expires().get());
+            if (m.index().isPresent()) g.writeStringField("index", m.index().get());
             g.writeEndObject();
         });
     }
@@ -72,6 +73,10 @@ public final class ManifestCodec {
             hw = Optional.of(List.copyOf(list));
         }
         Optional<Long> expires = root.containsKey("expires") ? Optional.of(uint(root, "expires")) : Optional.empty();
+        Optional<String> index = optionalText(root, "index");
+        if (index.isPresent() && !Sha256.isText(index.get())) {
+            throw malformed("index must be sha256: and 64 lower-case hex digits");
+        }
 
         if (size == 0) throw malformed("size is 0: an empty image cannot be installed");
         if (chunk == 0 || chunk > Integer.MAX_VALUE) throw malformed("chunk " + chunk + " is out of range");
@@ -81,7 +86,7 @@ public final class ManifestCodec {
                     + " (expected " + expectedCount + ")");
         }
         if (count > Integer.MAX_VALUE) throw malformed("count " + count + " is out of range");
-        return new Manifest(fw, ver, label, kind, entry, size, (int) chunk, (int) count, hash, hw, expires);
+        return new Manifest(fw, ver, label, kind, entry, size, (int) chunk, (int) count, hash, hw, expires, index);
     }
 
     /** What a refused manifest calls itself, read leniently so that the refusal can name its release. */

@@ -9,6 +9,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.wire.Chunk;
 import io.reizi.ota.wire.ChunkCodec;
+import io.reizi.ota.wire.ChunkIndex;
+import io.reizi.ota.wire.ChunkIndexCodec;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.Refusal;
@@ -55,6 +57,23 @@ class DecoderFuzzTest {
             assertEquals(java.util.List.of(c.ver(), c.seq(), c.size(), c.hash()),
                     java.util.List.of(again.ver(), again.seq(), again.size(), again.hash()));
             assertArrayEquals(c.data(), again.data());
+        } catch (Refusal r) {
+            assertNotNull(r.code());
+        }
+    }
+
+    /** The chunk index topic (contract 1.1): decodes with lengths that fit its count, or is refused. */
+    @FuzzTest(maxDuration = "20s")
+    void chunkIndex(byte[] input) {
+        try {
+            ChunkIndex i = ChunkIndexCodec.decode(input);
+            assertTrue(i.chunk() > 0 && i.count() >= 0, i.toString());
+            if (i.count() > 0) {
+                i.weak(i.count() - 1);
+                assertEquals(32, i.strong(i.count() - 1).length);
+            }
+            ChunkIndex again = ChunkIndexCodec.decode(ChunkIndexCodec.encode(i));
+            assertArrayEquals(ChunkIndexCodec.encode(i), ChunkIndexCodec.encode(again));
         } catch (Refusal r) {
             assertNotNull(r.code());
         }

@@ -1,0 +1,257 @@
+package io.reizi.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.reizi.agent.Publisher;
+import io.reizi.agent.Status;
+import io.reizi.ota.delta.ChunkIndexBuilder;
+import io.reizi.ota.wire.ChunkCodec;
+import io.reizi.ota.wire.ChunkIndexCodec;
+import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.Sha256;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Contract 1.1, the chunk index, against real agents and Mosquitto: every chunk authenticated on arrival,
+ * delta by chunk reuse from the active release, resumable fill, version 1 unchanged, groups.
+ */
+class DeltaTest {
+    static final int CHUNK = 4096;
+
+    @TempDir
+    Path dir;
+
+    static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static byte[] concat(byte[]... parts) {
+        int n = 0;
+        for (byte[] p : parts) n += p.length;
+        byte[] all = new byte[n];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+
+    /** The index a publisher would build for {@code image}, as published. */
+    static byte[] index(byte[] image, long ver, int chunk) {
+        ChunkIndexBuilder b = new ChunkIndexBuilder();
+        for (int off = 0; off < image.length; off += chunk) b.add(image, off, Math.min(chunk, image.length - off));
+        return ChunkIndexCodec.encode(b.build(ver, chunk));
+    }
+
+    @Test
+    void aForgedSelfConsistentChunkIsRefusedOnArrivalAndTheDownloadCompletesWithoutStartingOver() throws Exception {
+        try (TestBed bed = new TestBed(dir); RawMqtt raw = new RawMqtt(bed.broker.url())) {
+            String id = "forged";
+            AgentProcess agent = bed.agent(id);
+            Path image = bed.image("img", 100_000, 11);
+            byte[] bytes = Files.readAllBytes(image);
+            int count = (bytes.length + CHUNK - 1) / CHUNK;
+            byte[] index = index(bytes, 1, CHUNK);
+            Map<String, Object> fields = RawMqtt.fields(image, 1, CHUNK);
+            fields.put("index", Sha256.text(Sha256.digest(index)));
+            int mark = bed.watcher.mark();
+            // The manifest before its index: the device waits for it, asks for nothing, drops chunks meanwhile
+            raw.manifest(id, RawMqtt.sign(fields, bed.edKey));
+            Status waiting = bed.watcher.await(mark, id, s -> "downloading".equals(s.state()), TestBed.LONG);
+            assertEquals(List.of(), waiting.need());
+            assertTrue(waiting.detail().contains("waiting for the chunk index"), waiting.detail());
+            raw.chunks(id, 1, bytes, CHUNK, 0, 2);
+            raw.index(id, index);
+            Status asked = bed.watcher.await(mark, id, s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
+            assertEquals("[[0," + (count - 1) + "]]", ranges(asked.need()), "the chunks sent early are asked for");
+            // Anyone who can write the chunk topic: the right hash of the wrong data, before the real chunk 3
+            byte[] wrong = Arrays.copyOfRange(bytes, 3 * CHUNK, 4 * CHUNK);
+            wrong[100] ^= 0x5a;
+            raw.chunk(id, ChunkCodec.encode(ChunkCodec.of(1, 3, wrong)));
+            agent.awaitLog("does not match the signed chunk index", 1);
+            raw.chunks(id, 1, bytes, CHUNK, 0, count);
+            Status done = bed.watcher.awaitState(mark, id, 1, "committed", TestBed.LONG);
+            assertEquals(1L, done.activeVer());
+            assertTrue(bed.watcher.since(mark, id).stream().noneMatch(s -> s.error() != null),
+                    "no image_hash_mismatch, no start over: " + StatusWatcher.describe(bed.watcher.since(mark, id)));
+            assertArrayEquals(bytes, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+        }
+    }
+
+    @Test
+    void anIndexThatDoesNotMatchTheManifestIsRefusedMalformedAndNothingInstalledChanges() throws Exception {
+        try (TestBed bed = new TestBed(dir); RawMqtt raw = new RawMqtt(bed.broker.url())) {
+            String id = "badindex";
+            AgentProcess agent = bed.agent(id);
+            Path v1 = bed.image("v1", 60_000, 21);
+            assertTrue(bed.publish(bed.release(id, v1, 1, CHUNK, bed.edKey)).success());
+            Path v2 = bed.image("v2", 60_000, 22);
+            byte[] v2bytes = Files.readAllBytes(v2);
+            byte[] stateBefore = Files.readAllBytes(bed.dataDir(id).resolve("state.json"));
+
+            // 1. The index on the topic is not the one the manifest names (one bit of strong flipped)
+            byte[] good = index(v2bytes, 2, CHUNK);
+            byte[] tampered = good.clone();
+            tampered[tampered.length - 1] ^= 1;
+            int mark = bed.watcher.mark();
+            refusedMalformed(bed, raw, id, v2, 2, tampered, good);
+            // 2. The manifest names the index it gets, but that index is of another chunking
+            byte[] other = index(v2bytes, 3, 2 * CHUNK);
+            Status refused3 = refusedMalformed(bed, raw, id, v2, 3, other, other);
+            assertEquals(1L, refused3.activeVer());
+            assertArrayEquals(Files.readAllBytes(v1), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+            assertArrayEquals(stateBefore, Files.readAllBytes(bed.dataDir(id).resolve("state.json")), "state unchanged");
+            assertTrue(bed.watcher.since(mark, id).stream().noneMatch(s -> s.need() != null && !s.need().isEmpty()),
+                    "nothing asked for");
+            assertTrue(agent.isAlive());
+        }
+    }
+
+    @Test
+    void aDeviceWithAnOldReleaseFillsWhatItCanAndTheImageIsByteIdentical() throws Exception {
+        try (TestBed bed = new TestBed(dir)) {
+            String id = "delta";
+            bed.agent(id);
+            byte[] v1 = random(400 * CHUNK + 1000, 31);
+            // v2: 3 bytes inserted at 50 000 (everything after shifts), 10 chunks rewritten, a new tail
+            byte[] v2 = concat(Arrays.copyOfRange(v1, 0, 50_000), new byte[] {1, 2, 3},
+                    Arrays.copyOfRange(v1, 50_000, 200 * CHUNK), random(10 * CHUNK, 32),
+                    Arrays.copyOfRange(v1, 210 * CHUNK, v1.length), random(5000, 33));
+            Path p1 = Files.write(dir.resolve("v1.img"), v1);
+            Path p2 = Files.write(dir.resolve("v2.img"), v2);
+            assertTrue(bed.publish(bed.release(id, p1, 1, CHUNK, bed.edKey)).success());
+            int mark = bed.watcher.mark();
+            Publisher.Outcome outcome = bed.publish(bed.release(id, p2, 2, CHUNK, bed.edKey));
+            assertTrue(outcome.success(), outcome.summary());
+            assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+            Status asked = bed.watcher.await(mark, id, s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
+            int count = (v2.length + CHUNK - 1) / CHUNK;
+            assertTrue(asked.reused() > count * 8 / 10, "reused " + asked.reused() + " of " + count);
+            assertEquals(asked.received(), asked.reused());
+            assertTrue(asked.reusedBytes() >= (long) asked.reused() * CHUNK - CHUNK, "reused_bytes " + asked.reusedBytes());
+            assertTrue(outcome.bytesSent() < v2.length / 5, outcome.bytesSentLine());
+            assertTrue(outcome.chunksPublished() < count - asked.reused() + 5, "chunks published " + outcome.chunksPublished());
+            assertTrue(outcome.bytesSentLine().startsWith("sent "), outcome.bytesSentLine());
+        }
+    }
+
+    @Test
+    void killedDuringTheFillTheDownloadResumesAndTheImageIsByteIdentical() throws Exception {
+        try (TestBed bed = new TestBed(dir)) {
+            String id = "fillkill";
+            AgentProcess agent = bed.agent(id, "--sync-chunks", "8", "--inject-fault", "halt-fill@40");
+            byte[] v1 = random(200 * CHUNK, 41);
+            byte[] v2 = concat(random(7, 42), v1, random(3 * CHUNK, 43));
+            Path p1 = Files.write(dir.resolve("v1.img"), v1);
+            Path p2 = Files.write(dir.resolve("v2.img"), v2);
+            assertTrue(bed.publish(bed.release(id, p1, 1, CHUNK, bed.edKey)).success());
+            int mark = bed.watcher.mark();
+            CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(bed.release(id, p2, 2, CHUNK, bed.edKey));
+            assertEquals(137, agent.awaitExit(30), agent.log());
+            assertTrue(agent.log().contains("killed once 40 filled chunks are durable"), agent.log());
+
+            try (AgentProcess again = new AgentProcess(id, bed.broker.url(), bed.dataDir(id), bed.trust,
+                    TestBed.logs().resolve(id + "-restart.log"))) {
+                again.start().awaitReady();
+                Publisher.Outcome outcome = publishing.get(60, TimeUnit.SECONDS);
+                assertTrue(outcome.success(), outcome.summary());
+                assertTrue(again.log().contains("resuming download of ver=2: 40/"), again.log());
+                assertTrue(again.log().contains("filled 159 of 204 chunks"), "the index kept with the download: the"
+                        + " fill goes on at once\n" + again.log());
+                assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+                int count = (v2.length + CHUNK - 1) / CHUNK;
+                Status asked = bed.watcher.await(mark, id, s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
+                assertTrue(asked.received() >= 195, "after the restart the fill went on: " + asked.received() + "/" + count);
+                assertTrue(outcome.bytesSent() < v2.length / 10, outcome.bytesSentLine());
+            }
+        }
+    }
+
+    @Test
+    void aVersion1ManifestWithoutIndexStillWorks() throws Exception {
+        try (TestBed bed = new TestBed(dir)) {
+            String id = "v1";
+            bed.agent(id);
+            Path p1 = bed.image("v1.img", 50 * CHUNK, 51);
+            byte[] v2 = concat(Files.readAllBytes(p1), random(100, 52));
+            Path p2 = Files.write(dir.resolve("v2.img"), v2);
+            assertTrue(bed.publish(bed.release(id, p1, 1, CHUNK, bed.edKey).withoutIndex()).success());
+            int mark = bed.watcher.mark();
+            Publisher.Outcome outcome = bed.publish(bed.release(id, p2, 2, CHUNK, bed.edKey).withoutIndex());
+            assertTrue(outcome.success(), outcome.summary());
+            assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+            Status asked = bed.watcher.await(mark, id, s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
+            assertNull(asked.reused(), "a version-1 download reuses nothing and says nothing of it");
+            assertEquals(List.of(0, 50), List.of(asked.need().get(0)[0], asked.need().get(0)[1]));
+            assertTrue(outcome.bytesSent() > v2.length, outcome.bytesSentLine());
+        }
+    }
+
+    @Test
+    void aGroupWhoseMembersRunDifferentOldReleasesEachAskOnlyForWhatTheyLack() throws Exception {
+        try (TestBed bed = new TestBed(dir)) {
+            byte[] a = random(20 * CHUNK, 61);
+            byte[] b = random(20 * CHUNK, 62);
+            byte[] c = random(10 * CHUNK, 63);
+            byte[] d = random(30 * CHUNK, 64);
+            Path oldG1 = Files.write(dir.resolve("g1-v1.img"), concat(a, d));
+            Path oldG2 = Files.write(dir.resolve("g2-v1.img"), concat(d, b));
+            byte[] v2 = concat(a, b, c, d); // g1 lacks b and c (chunks 20..49), g2 lacks a and c (0..19, 40..49)
+            Path p2 = Files.write(dir.resolve("v2.img"), v2);
+            bed.agent("g1", "--group", "fleet");
+            bed.agent("g2", "--group", "fleet");
+            assertTrue(bed.publish(bed.release("g1", oldG1, 1, CHUNK, bed.edKey)).success());
+            assertTrue(bed.publish(bed.release("g2", oldG2, 1, CHUNK, bed.edKey)).success());
+            int mark = bed.watcher.mark();
+            Set<String> fleet = Set.of("g1", "g2");
+            Publisher.Outcome outcome = bed.publish(new Publisher.Release(bed.broker.url(), Optional.empty(), "fleet", true,
+                    fleet, p2, 2, Kind.IMAGE, bed.edKey, Optional.empty(), Optional.of("2.0"), CHUNK, Optional.empty(),
+                    Optional.empty(), TestBed.LONG, "ota/firmware", "/ota/status", 32));
+            assertTrue(outcome.success(), outcome.summary());
+            for (String id : fleet) assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")), id);
+            Status g1 = bed.watcher.await(mark, "g1", s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
+            Status g2 = bed.watcher.await(mark, "g2", s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
+            assertEquals("[[20,49]]", ranges(g1.need()));
+            assertEquals("[[0,19],[40,49]]", ranges(g2.need()));
+            assertEquals(50, g1.reused());
+            assertEquals(50, g2.reused());
+            // the union of the needs is 50 of 80 chunks: d is never sent
+            assertTrue(outcome.bytesSent() < (long) 60 * CHUNK, outcome.bytesSentLine());
+        }
+    }
+
+    /** Publishes {@code published} as the index and a manifest of {@code ver} naming {@code named}'s hash: refused malformed. */
+    static Status refusedMalformed(TestBed bed, RawMqtt raw, String id, Path image, long ver, byte[] published,
+            byte[] named) throws Exception {
+        raw.index(id, published);
+        Map<String, Object> fields = RawMqtt.fields(image, ver, CHUNK);
+        fields.put("index", Sha256.text(Sha256.digest(named)));
+        int mark = bed.watcher.mark();
+        raw.manifest(id, RawMqtt.sign(fields, bed.edKey));
+        Status refused = bed.watcher.await(mark, id, s -> "failed".equals(s.state()), TestBed.LONG);
+        assertEquals("malformed", refused.error(), refused.detail());
+        assertEquals(ver, refused.ver());
+        return refused;
+    }
+
+    static String ranges(List<int[]> need) {
+        return need.stream().map(r -> "[" + r[0] + "," + r[1] + "]").toList().toString().replace(" ", "");
+    }
+}
