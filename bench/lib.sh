@@ -46,9 +46,9 @@ bench_classpath() {
   cp="agent/target/reizi-agent.jar:$(ls agent/target/lib/*.jar | tr '\n' ':')"
 }
 
-# The default JVM flags of a launcher (dist/reizi or an archive's bin/reizi), on one line.
+# The default JVM flags of a launcher (dist/reizi or an archive's bin/reizi): its jvm.options, on one line.
 launcher_flags() {
-  sed -n '/^opts=(\${REIZI_JAVA_OPTS:-/,/})/p' "$1" | sed -e 's/^opts=(\${REIZI_JAVA_OPTS:-//' -e 's/})$//' | tr -s ' \n' ' '
+  sed 's/#.*//' "$(dirname "$1")/jvm.options" | tr -s ' \n' ' '
 }
 
 # goodput_run ROOT URL PORT CHUNK COUNT MODE [AGENT_OPTION...]: an agent from the unpacked archive ROOT, on
