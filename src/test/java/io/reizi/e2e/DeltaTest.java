@@ -3,6 +3,7 @@ package io.reizi.e2e;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
@@ -149,6 +150,32 @@ class DeltaTest {
             assertTrue(outcome.bytesSent() < v2.length / 5, outcome.bytesSentLine());
             assertTrue(outcome.chunksPublished() < count - asked.reused() + 5, "chunks published " + outcome.chunksPublished());
             assertTrue(outcome.bytesSentLine().startsWith("sent "), outcome.bytesSentLine());
+        }
+    }
+
+    /**
+     * The fill of a large image takes longer than the pipeline's heartbeat timeout, on the MQTT thread under the
+     * update's lock: it must feed the heartbeat as it goes, or the guardian calls the pipeline stuck and panics
+     * (bench/delta's 185 MB root file system did, exit 75).
+     */
+    @Test
+    void aLongFillFeedsTheHeartbeatAndDoesNotPanic() throws Exception {
+        try (TestBed bed = new TestBed(dir)) {
+            String id = "bigfill";
+            AgentProcess agent = bed.agent(id, "--heartbeat-timeout", "200ms");
+            int chunk = 4096;
+            byte[] v1 = random(48 << 20, 41);
+            byte[] v2 = v1.clone();
+            for (int k = 0; k < 20; k++) v2[k * (v2.length / 20)] ^= 0x5a; // 20 chunks changed
+            Path p1 = Files.write(dir.resolve("big1.img"), v1);
+            Path p2 = Files.write(dir.resolve("big2.img"), v2);
+            assertTrue(bed.publish(bed.release(id, p1, 1, chunk, bed.edKey)).success());
+            Publisher.Outcome outcome = bed.publish(bed.release(id, p2, 2, chunk, bed.edKey));
+            assertTrue(outcome.success(), outcome.summary());
+            assertFalse(agent.log().contains("PANIC"), agent.log());
+            assertTrue(agent.log().contains("filled "), agent.log());
+            assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+            assertTrue(outcome.chunksPublished() <= 40, "chunks published " + outcome.chunksPublished());
         }
     }
 

@@ -39,8 +39,8 @@ final class ChunkFill {
      * the copies are made from the last source first, so that a source that is also the target is read before
      * it is written.
      */
-    static Cost run(DownloadSession d, ChunkIndex index, List<Source> sources, int checkpointEvery, Checkpoint checkpoint)
-            throws IOException {
+    static Cost run(DownloadSession d, ChunkIndex index, List<Source> sources, int checkpointEvery, Checkpoint checkpoint,
+            Runnable progressing) throws IOException {
         BitSet wanted = new BitSet();
         wanted.set(0, d.manifest.count());
         wanted.andNot(d.transfer.receivedSet());
@@ -50,7 +50,7 @@ final class ChunkFill {
         for (Source s : sources) {
             if (scanner.done()) break;
             try (FileSource file = FileSource.open(s.file(), s.size())) {
-                for (FillScanner.Match m : scanner.scan(file)) plan.add(new Planned(s, m));
+                for (FillScanner.Match m : scanner.scan(reportingReads(file, progressing))) plan.add(new Planned(s, m));
             } catch (IOException e) {
                 Log.warn("cannot look for chunks in " + s.name() + " (" + s.file() + "): " + e.getMessage());
             }
@@ -67,6 +67,7 @@ final class ChunkFill {
                     byte[] data = read(file, p.match());
                     if (data == null || !index.strongMatches(p.match().seq(), Sha256.digest(data))) continue;
                     d.fill(p.match().seq(), data); // a write to the inactive bank: its failure is the caller's
+                    progressing.run();
                     filled++;
                     bytes += data.length;
                     if (filled % checkpointEvery == 0) checkpoint.durable(filled);
@@ -76,6 +77,22 @@ final class ChunkFill {
         if (filled % checkpointEvery != 0) checkpoint.durable(filled);
         return new Cost(filled, bytes, scanner.bytesScanned(), (scanned - start) / 1_000_000,
                 (System.nanoTime() - scanned) / 1_000_000);
+    }
+
+    /** {@code source}, telling {@code progressing} at each read (the scanner reads a bounded buffer at a time). */
+    private static FillScanner.Source reportingReads(FileSource source, Runnable progressing) {
+        return new FillScanner.Source() {
+            @Override
+            public long size() {
+                return source.size();
+            }
+
+            @Override
+            public int read(long pos, byte[] dst, int off, int len) throws IOException {
+                progressing.run();
+                return source.read(pos, dst, off, len);
+            }
+        };
     }
 
     /** The match's bytes as the source holds them now; null when they cannot be read (the chunk is asked for). */

@@ -165,7 +165,7 @@ final class Downloader {
                     faults.beforeSync();
                     d.sync();
                     faults.afterFilled(filled);
-                });
+                }, guard::progressing);
                 Log.info("filled " + c.chunks() + " of " + d.manifest.count() + " chunks (" + c.bytes() + " bytes) from what"
                         + " the device holds: scanned " + c.scannedBytes() + " bytes in " + c.scanMs() + " ms, copied in "
                         + c.copyMs() + " ms; " + d.transfer.receivedCount() + " chunks on disk");

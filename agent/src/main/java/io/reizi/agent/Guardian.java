@@ -182,6 +182,11 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
     }
 
     @Override
+    public void progressing() {
+        beat();
+    }
+
+    @Override
     public void stalled() {
         network.stall(System.nanoTime());
     }

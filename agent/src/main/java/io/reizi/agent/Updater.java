@@ -54,6 +54,12 @@ public final class Updater implements UpdateSteps.Machine {
 
         void stalled();
 
+        /**
+         * A long step on the pipeline's own thread is making progress (the delta fill scans and copies hundreds of
+         * MB under the update's lock, so the timer cannot beat meanwhile): the heartbeat is fed.
+         */
+        void progressing();
+
         void panic(String cause, Throwable error);
     }
 

@@ -178,6 +178,9 @@ final class UpdateRig {
         public void stalled() {}
 
         @Override
+        public void progressing() {}
+
+        @Override
         public void panic(String cause, Throwable error) {
             panics.add(cause);
         }
