@@ -594,7 +594,7 @@ class HostileCatalogueTest {
                 chunk("30 900-deep messages in a burst", commits, (x, v, p) -> {
                     for (int i = 0; i < 30; i++) x.raw.chunk(x.id, DEEP);
                 }),
-                // The broker's message_size_limit is 1 MiB + 1 KiB: the largest chunk that reaches the agent.
+                // A chunk of 1 MiB (the largest chunk size a manifest may name) with a wrong size for seq 0.
                 chunk("1 MiB of data for seq 0", commits, (x, v, p) -> x.raw.chunk(x.id, Device.chunk(v, 0, new byte[1 << 20]))),
                 chunk("duplicate key seq", commits, (x, v, p) -> x.raw.chunk(x.id,
                         encode(chunkFields(v, 1, p.slice(0)), Cbor.text("seq"), Cbor.uint(0)))),

@@ -42,8 +42,8 @@ import java.util.concurrent.TimeoutException;
 public final class Publisher implements SessionListener, AutoCloseable {
     /** How long a chunk sent is given to arrive, beyond its place in the queue, before a need makes it go again. */
     private static final Duration RESEND_SLACK = Duration.ofSeconds(5);
-    /** Above this, say that a broker may refuse the index message (Mosquitto's message_size_limit, our default config). */
-    private static final int INDEX_WARN_BYTES = 1 << 20;
+    /** Above this, say that a broker may refuse the index message (message_size_limit of broker-config/: 8 MiB + 1 KiB). */
+    private static final int INDEX_WARN_BYTES = 8 << 20;
 
     /** What to publish and to whom. {@code group} is false for a single device. */
     public record Release(String broker, Optional<io.reizi.agent.tls.TlsFiles> tls, String target, boolean group, Set<String> expectDevices, Path image,
@@ -137,8 +137,8 @@ public final class Publisher implements SessionListener, AutoCloseable {
                 ledger = new SendLedger(manifest.count(), RESEND_SLACK);
             }
             if (index.isPresent() && index.get().length > INDEX_WARN_BYTES) {
-                Log.warn("the chunk index is " + index.get().length + " bytes (36 per chunk): over the 1 MiB message limit"
-                        + " of many brokers (Mosquitto's message_size_limit), which drop it, and the devices then wait for"
+                Log.warn("the chunk index is " + index.get().length + " bytes (36 per chunk): over the 8 MiB message limit"
+                        + " of broker-config/ (Mosquitto's message_size_limit; many brokers allow less), which drops it, and the devices then wait for"
                         + " it; raise --chunk, raise the broker's limit, or publish with --no-index");
             }
             signedManifest = CoseSign1.sign(ManifestCodec.encode(manifest), release.key());
