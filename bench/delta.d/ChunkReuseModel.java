@@ -59,18 +59,24 @@ public final class ChunkReuseModel {
                 fresh = false;
             }
             int w = (a & 0xffff) | ((b & 0xffff) << 16);
+            // Only chunks not yet filled are candidates: a filled one leaves its list, so that a run of zeros in
+            // OLD, once NEW's zero chunks are filled, costs a failed lookup and not a walk over thousands.
             List<Integer> candidates = byWeak.get(w);
             boolean matched = false;
-            if (candidates != null && candidates.stream().anyMatch(s -> !filled[s])) {
+            if (candidates != null) {
                 old.get(k, block);
                 byte[] digest = sha.digest(block);
                 confirmations++;
                 for (int s : candidates) {
-                    if (!filled[s] && Arrays.equals(strong[s], digest)) {
+                    if (Arrays.equals(strong[s], digest)) {
                         filled[s] = true;
                         reused++;
                         matched = true;
                     }
+                }
+                if (matched) {
+                    candidates.removeIf(s -> filled[s]);
+                    if (candidates.isEmpty()) byWeak.remove(w);
                 }
             }
             if (matched) {
