@@ -16,6 +16,7 @@ import io.reizi.ota.wire.Ids;
 import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
+import io.reizi.ota.wire.OtaState;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -190,7 +191,7 @@ public final class Publisher implements SessionListener, AutoCloseable {
         synchronized (this) {
             if (!targets.record(s)) return;
             // An empty need is a device waiting for the index, not one that holds every chunk.
-            if (s.need() != null && !s.need().isEmpty() && "downloading".equals(s.state())) {
+            if (s.need() != null && !s.need().isEmpty() && s.is(OtaState.DOWNLOADING)) {
                 toSend.or(ledger.due(s.id(), s.need(), s.received(), System.nanoTime()));
             }
             notifyAll();

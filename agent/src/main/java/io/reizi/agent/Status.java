@@ -47,6 +47,11 @@ public record Status(
                 null, null, null, null, null, null, null, ts);
     }
 
+    /** Whether this status is in {@code s} (the contract's state names; an unknown name is in none). */
+    public boolean is(OtaState s) {
+        return s.wire().equals(state);
+    }
+
     public static List<int[]> wire(List<Transfer.Range> ranges) {
         return ranges.stream().map(r -> new int[] {r.first(), r.last()}).toList();
     }

@@ -1,5 +1,6 @@
 package io.reizi.agent;
 
+import io.reizi.ota.wire.OtaState;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,7 +44,7 @@ final class Targets {
         if (!timedOut && !allTerminal) return Optional.empty();
         Collection<String> judged = expected.isEmpty() ? devices.keySet() : expected;
         boolean success = !judged.isEmpty()
-                && judged.stream().allMatch(id -> devices.containsKey(id) && "committed".equals(devices.get(id).state()));
+                && judged.stream().allMatch(id -> devices.containsKey(id) && devices.get(id).is(OtaState.COMMITTED));
         StringBuilder summary = new StringBuilder();
         for (String id : judged) {
             Status s = devices.get(id);

@@ -11,6 +11,7 @@ import io.reizi.agent.Samples;
 import io.reizi.agent.Status;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.OtaState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,7 +103,7 @@ public final class DemoCommand implements Callable<Integer> {
                 Publisher.Outcome fourth = publish(url, key, Samples.counterVariant(work.resolve("counter-4.jar"),
                         "never-healthy"), 4, Kind.JAR, ENTRY);
                 Status back = fourth.devices().get("demo-device");
-                if (back == null || !"rolled_back".equals(back.state())) return fail(fourth);
+                if (back == null || !back.is(OtaState.ROLLED_BACK)) return fail(fourth);
                 say("ver 4 " + back.state() + " (" + back.error() + ": " + back.detail() + "); ver "
                         + back.activeVer() + " runs again with its state");
             }

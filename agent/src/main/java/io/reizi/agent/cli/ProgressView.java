@@ -2,6 +2,7 @@ package io.reizi.agent.cli;
 
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Status;
+import io.reizi.ota.wire.OtaState;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -25,7 +26,7 @@ final class ProgressView implements Publisher.Progress {
         String line = describe(s);
         if (terminal) {
             out.print("\r\033[K" + line);
-            if (changed && !"downloading".equals(s.state())) out.println();
+            if (changed && !s.is(OtaState.DOWNLOADING)) out.println();
             out.flush();
         } else if (changed || System.currentTimeMillis() - lastLineAt >= 1000) {
             out.println(line);
@@ -35,7 +36,7 @@ final class ProgressView implements Publisher.Progress {
 
     static String describe(Status s) {
         StringBuilder b = new StringBuilder(s.id()).append(" ver ").append(s.ver()).append(' ');
-        if ("downloading".equals(s.state()) && s.count() != null) {
+        if (s.is(OtaState.DOWNLOADING) && s.count() != null) {
             double p = s.progress() == null ? 0 : s.progress();
             int filled = (int) Math.round(p * WIDTH);
             b.append('[').append("#".repeat(filled)).append(" ".repeat(WIDTH - filled)).append("] ")
