@@ -3,6 +3,7 @@ package io.reizi.e2e;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import io.reizi.agent.mqtt.client.MqttSession;
 import io.reizi.agent.mqtt.client.MqttSessionException;
+import io.reizi.agent.mqtt.client.PublishAck;
 import io.reizi.agent.mqtt.client.Qos;
 import io.reizi.agent.mqtt.client.SessionListener;
 import io.reizi.agent.mqtt.client.SessionOptions;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /** A hand-driven publisher for tests that send what the real one never would: bad manifests, bad chunks. */
@@ -30,18 +32,16 @@ final class RawMqtt implements AutoCloseable {
 
     /** Retained, and acknowledged by the broker before this returns. */
     void manifest(String target, byte[] cose) throws Exception {
-        session.publish("ota/firmware/" + target + "/manifest", cose, Qos.AT_LEAST_ONCE, true).toCompletableFuture()
-                .get(30, TimeUnit.SECONDS);
+        publish("ota/firmware/" + target + "/manifest", cose, true).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     /** The chunk index of contract 1.1, retained like the manifest, and acknowledged before this returns. */
     void index(String target, byte[] cbor) throws Exception {
-        session.publish("ota/firmware/" + target + "/index", cbor, Qos.AT_LEAST_ONCE, true).toCompletableFuture()
-                .get(30, TimeUnit.SECONDS);
+        publish("ota/firmware/" + target + "/index", cbor, true).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     void chunk(String target, byte[] cbor) throws MqttSessionException {
-        publish("ota/firmware/" + target + "/chunk", cbor);
+        publish("ota/firmware/" + target + "/chunk", cbor, false);
     }
 
     /** Sends chunks {@code from} (inclusive) to {@code to} (exclusive) of {@code image}, well formed, in order. */
@@ -52,13 +52,16 @@ final class RawMqtt implements AutoCloseable {
         }
     }
 
-    /** QoS 1; when the client says its in-flight window is full (it can lag behind PUBACKs under load), try again. */
-    private void publish(String topic, byte[] payload) throws MqttSessionException {
+    /**
+     * QoS 1; when the client says its in-flight window is full (chunks sent just before, or PUBACKs lagging under
+     * load), try again. Its acknowledgement.
+     */
+    private CompletionStage<PublishAck> publish(String topic, byte[] payload, boolean retained)
+            throws MqttSessionException {
         long deadline = System.currentTimeMillis() + 10_000;
         while (true) {
             try {
-                session.publish(topic, payload, Qos.AT_LEAST_ONCE, false);
-                return;
+                return session.publish(topic, payload, Qos.AT_LEAST_ONCE, retained);
             } catch (MqttSessionException e) {
                 if (e.reason() != MqttSessionException.Reason.IN_FLIGHT_FULL || System.currentTimeMillis() > deadline) throw e;
                 try {
