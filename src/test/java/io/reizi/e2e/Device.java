@@ -58,6 +58,7 @@ final class Device implements AutoCloseable {
     private long lastVer;
     /** Restarts the supervisor made since the last {@link #mark()}: each one a death of the agent. */
     final List<String> deaths = new ArrayList<>();
+    private long shedsAtMark;
 
     Device(TestBed bed, String id, LongFunction<Payload> goodRelease, String... flags) throws Exception {
         this.bed = bed;
@@ -73,9 +74,26 @@ final class Device implements AutoCloseable {
     }
 
     /** Marks the start of a case: statuses, deaths and panics are counted from here. */
-    int mark() {
+    int mark() throws IOException {
         deaths.clear();
+        shedsAtMark = sheds();
         return bed.watcher.mark();
+    }
+
+    /**
+     * Waits for an orderly restart the agent announced since the mark (it sheds a hosted app's lingering threads
+     * once the update is idle, a moment after its last status) to happen and be supervised, so that it is
+     * counted in the case that caused it, not in the next.
+     */
+    void settle() throws Exception {
+        while (deaths.size() < sheds() - shedsAtMark) {
+            if (agent.isAlive()) agent.awaitExit(30);
+            supervise();
+        }
+    }
+
+    private long sheds() throws IOException {
+        return agent.log().lines().filter(l -> l.contains("to shed them")).count();
     }
 
     long panics() throws IOException {

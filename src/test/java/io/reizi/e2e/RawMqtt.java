@@ -40,12 +40,13 @@ final class RawMqtt implements AutoCloseable {
         publish("ota/firmware/" + target + "/index", cbor, true).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
-    void chunk(String target, byte[] cbor) throws MqttSessionException {
-        publish("ota/firmware/" + target + "/chunk", cbor, false);
+    /** Acknowledged by the broker before this returns (the broker has it, whatever the test does next). */
+    void chunk(String target, byte[] cbor) throws Exception {
+        publish("ota/firmware/" + target + "/chunk", cbor, false).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     /** Sends chunks {@code from} (inclusive) to {@code to} (exclusive) of {@code image}, well formed, in order. */
-    void chunks(String target, long ver, byte[] image, int chunkSize, int from, int to) throws MqttSessionException {
+    void chunks(String target, long ver, byte[] image, int chunkSize, int from, int to) throws Exception {
         for (int seq = from; seq < to; seq++) {
             byte[] data = java.util.Arrays.copyOfRange(image, seq * chunkSize, Math.min(image.length, (seq + 1) * chunkSize));
             chunk(target, io.reizi.ota.wire.ChunkCodec.encode(io.reizi.ota.wire.ChunkCodec.of(ver, seq, data)));

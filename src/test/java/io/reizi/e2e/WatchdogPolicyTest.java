@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -142,13 +143,17 @@ class WatchdogPolicyTest {
             // A graceful panic exit leaves the watchdog armed.
             Files.delete(record);
             AgentProcess cut = bed.agent("hw-dev2", "--watchdog-device", "record:" + record, "--inject-fault", "sync-io@1",
-                    "--sync-interval", "2s");
+                    "--sync-interval", "3s");
+            int mark = bed.watcher.mark();
             RawMqtt raw = new RawMqtt(bed.broker.url());
             Path image = bed.image("img2", 100 * 1024, 113);
             raw.manifest("hw-dev2", RawMqtt.sign(RawMqtt.fields(image, 1, 1024), bed.edKey));
             byte[] bytes = Files.readAllBytes(image);
             raw.chunks("hw-dev2", 1, bytes, 1024, 0, 1);
             raw.close();
+            // The chunk must be on the device (its status says so) before the broker goes: its sync, 3 s after it
+            // arrived, fails (the injected fault) with the broker down, so recovery cannot be confirmed.
+            bed.watcher.await(mark, "hw-dev2", s -> s.received() != null && s.received() >= 1, Duration.ofSeconds(10));
             bed.broker.stop();
             assertEquals(75, cut.awaitExit(30), cut.log());
             List<String> panicCalls = Files.readAllLines(record).stream().filter(l -> !l.equals("kick")).toList();
