@@ -1,6 +1,5 @@
 package io.reizi.ota.wire;
 
-import java.io.IOException;
 import java.util.Map;
 
 /** CBOR encoding of the chunk map. Decoding checks presence and types only; the transfer core checks values. */
@@ -25,14 +24,7 @@ public final class ChunkCodec {
     }
 
     public static Chunk decode(byte[] cbor) throws Refusal {
-        Object parsed;
-        try {
-            parsed = CborValues.read(cbor);
-        } catch (IOException e) {
-            throw new Refusal(ErrorCode.MALFORMED, "chunk is not valid CBOR: " + e.getMessage());
-        }
-        Map<?, ?> root = ManifestCodec.map(parsed)
-                .orElseThrow(() -> new Refusal(ErrorCode.MALFORMED, "chunk is not a CBOR map"));
+        Map<?, ?> root = ManifestCodec.rootMap(cbor, "chunk");
         long ver = ManifestCodec.uint(root, "ver");
         long seq = ManifestCodec.uint(root, "seq");
         long size = ManifestCodec.uint(root, "size");

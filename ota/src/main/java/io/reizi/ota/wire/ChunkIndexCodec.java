@@ -1,6 +1,5 @@
 package io.reizi.ota.wire;
 
-import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.Map;
 
@@ -27,13 +26,7 @@ public final class ChunkIndexCodec {
     }
 
     public static ChunkIndex decode(byte[] cbor) throws Refusal {
-        Object parsed;
-        try {
-            parsed = CborValues.read(cbor);
-        } catch (IOException e) {
-            throw malformed("index is not valid CBOR: " + e.getMessage());
-        }
-        Map<?, ?> root = ManifestCodec.map(parsed).orElseThrow(() -> malformed("index is not a CBOR map"));
+        Map<?, ?> root = ManifestCodec.rootMap(cbor, "index");
         long ver = ManifestCodec.uint(root, "ver");
         long chunk = ManifestCodec.uint(root, "chunk");
         long count = ManifestCodec.uint(root, "count");

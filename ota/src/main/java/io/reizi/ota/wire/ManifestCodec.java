@@ -41,13 +41,7 @@ public final class ManifestCodec {
 
     /** Parses and checks a manifest; every defect is a {@code malformed} refusal naming the field. */
     public static Manifest decode(byte[] cbor) throws Refusal {
-        Object parsed;
-        try {
-            parsed = CborValues.read(cbor);
-        } catch (IOException e) {
-            throw malformed("manifest is not valid CBOR: " + e.getMessage());
-        }
-        Map<?, ?> root = map(parsed).orElseThrow(() -> malformed("manifest is not a CBOR map"));
+        Map<?, ?> root = rootMap(cbor, "manifest");
         long v = uint(root, "v");
         if (v != CONTRACT_VERSION) throw malformed("manifest v=" + v + " is not contract version 1");
         String fw = text(root, "fw");
@@ -107,6 +101,20 @@ public final class ManifestCodec {
 
     private static Refusal malformed(String detail) {
         return new Refusal(ErrorCode.MALFORMED, detail);
+    }
+
+    /**
+     * The top-level map of a contract message ({@code what}: manifest, chunk, index); not CBOR, or not a map, is
+     * a {@code malformed} refusal.
+     */
+    static Map<?, ?> rootMap(byte[] cbor, String what) throws Refusal {
+        Object parsed;
+        try {
+            parsed = CborValues.read(cbor);
+        } catch (IOException e) {
+            throw malformed(what + " is not valid CBOR: " + e.getMessage());
+        }
+        return map(parsed).orElseThrow(() -> malformed(what + " is not a CBOR map"));
     }
 
     /** A CBOR map as {@link CborValues} reads it. */
