@@ -117,11 +117,22 @@ final class FaultyLink implements AutoCloseable {
                     sockets.add(device);
                     sockets.add(broker);
                 }
-                pipe(device, broker, "up");
-                pipe(broker, device, "down");
+                pipe(device, broker, Direction.UP);
+                pipe(broker, device, Direction.DOWN);
             } catch (IOException e) {
                 if (!server.isClosed()) System.err.println("link proxy: " + e.getMessage());
             }
+        }
+    }
+
+    /** Which way bytes go: the device's uplink to the broker, or the downlink from it. */
+    private enum Direction {
+        UP("up"), DOWN("down");
+
+        final String label;
+
+        Direction(String label) {
+            this.label = label;
         }
     }
 
@@ -129,9 +140,9 @@ final class FaultyLink implements AutoCloseable {
     private record Segment(byte[] bytes, long dueNanos) {}
 
     /** One direction: a reader that times each segment (rate, loss, latency) and a writer that delivers it when due. */
-    private void pipe(Socket from, Socket to, String direction) {
+    private void pipe(Socket from, Socket to, Direction direction) {
         BlockingQueue<Segment> inFlight = new LinkedBlockingQueue<>();
-        Thread.ofPlatform().daemon().name("faulty-link-" + direction + "-read").start(() -> {
+        Thread.ofPlatform().daemon().name("faulty-link-" + direction.label + "-read").start(() -> {
             long lineFreeAt = System.nanoTime(); // when the last segment has left the sender at the link's rate
             long lastDue = 0;
             try (InputStream in = from.getInputStream()) {
@@ -153,7 +164,7 @@ final class FaultyLink implements AutoCloseable {
             }
             inFlight.add(new Segment(new byte[0], lastDue)); // end of stream, after what is in flight
         });
-        Thread.ofPlatform().daemon().name("faulty-link-" + direction + "-write").start(() -> {
+        Thread.ofPlatform().daemon().name("faulty-link-" + direction.label + "-write").start(() -> {
             try (OutputStream out = to.getOutputStream()) {
                 while (true) {
                     Segment s = inFlight.take();
@@ -185,8 +196,8 @@ final class FaultyLink implements AutoCloseable {
         return delay;
     }
 
-    private synchronized void awaitLink(String direction) throws InterruptedException {
-        while (cut || uplinkPaused && direction.equals("up")) wait();
+    private synchronized void awaitLink(Direction direction) throws InterruptedException {
+        while (cut || uplinkPaused && direction == Direction.UP) wait();
     }
 
     private static void closeQuietly(Socket s) {
