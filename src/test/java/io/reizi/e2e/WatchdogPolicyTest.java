@@ -148,6 +148,9 @@ class WatchdogPolicyTest {
             RawMqtt raw = new RawMqtt(bed.broker.url());
             Path image = bed.image("img2", 100 * 1024, 113);
             raw.manifest("hw-dev2", RawMqtt.sign(RawMqtt.fields(image, 1, 1024), bed.edKey));
+            // As a publisher does: chunks only once the device has asked (READY comes before its subscription, and
+            // a chunk published before it is subscribed is not kept for it; the retained manifest is).
+            bed.watcher.await(mark, "hw-dev2", s -> s.need() != null && !s.need().isEmpty(), Duration.ofSeconds(30));
             byte[] bytes = Files.readAllBytes(image);
             raw.chunks("hw-dev2", 1, bytes, 1024, 0, 1);
             raw.close();
