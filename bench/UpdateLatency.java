@@ -1,6 +1,6 @@
+import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import io.reizi.ota.crypto.Keys;
-import io.reizi.ota.wire.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,9 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * Update latency: publisher start (manifest signed and published) to the device's `committed`, with the
@@ -37,9 +35,8 @@ public class UpdateLatency {
             byte[] bytes = new byte[size];
             new Random(ver).nextBytes(bytes);
             Path image = Files.write(work.resolve("img-" + ver), bytes);
-            Publisher.Release r = new Publisher.Release(a[0], Optional.empty(), a[1], false, Set.of(), image, ver, Kind.IMAGE,
-                    key, Optional.empty(), Optional.empty(), chunk, Optional.empty(), Optional.empty(), Duration.ofSeconds(300),
-                    "ota/firmware", "/ota/status", 32);
+            Publication r = Publication.builder(a[0], a[1], image, ver, key).chunk(chunk).timeout(Duration.ofSeconds(300))
+                    .build();
             long t0 = System.nanoTime();
             Publisher.Outcome o;
             try (Publisher p = new Publisher(r)) {

@@ -3,6 +3,7 @@ package io.reizi.e2e;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,10 +25,7 @@ class BrokerRestartTest {
             Path image = bed.image("img", 8 * 1024 * 1024, 31);
             int mark = bed.watcher.mark();
             // One chunk in flight at a time: the transfer lasts long enough for the restart to land in it.
-            Publisher.Release r = bed.release(id, image, 1, 1024, bed.ecKey);
-            Publisher.Release slow = new Publisher.Release(r.broker(), r.tls(), r.target(), r.group(), r.expectDevices(),
-                    r.image(), r.ver(), r.kind(), r.key(), r.entry(), r.label(), r.chunk(), r.hw(), r.expires(),
-                    r.timeout(), r.firmwarePrefix(), r.statusPrefix(), 1);
+            Publication slow = bed.release(id, image, 1, 1024, bed.ecKey).toBuilder().window(1).build();
             CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(slow);
             bed.watcher.await(mark, id, s -> s.need() != null, TestBed.LONG);
             Thread.sleep(300);

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Status;
 import io.reizi.ota.delta.ChunkIndexBuilder;
 import io.reizi.ota.wire.ChunkCodec;
 import io.reizi.ota.wire.ChunkIndexCodec;
-import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.Sha256;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -219,9 +219,9 @@ class DeltaTest {
             Path p1 = bed.image("v1.img", 50 * CHUNK, 51);
             byte[] v2 = concat(Files.readAllBytes(p1), random(100, 52));
             Path p2 = Files.write(dir.resolve("v2.img"), v2);
-            assertTrue(bed.publish(bed.release(id, p1, 1, CHUNK, bed.edKey).withoutIndex()).success());
+            assertTrue(bed.publish(bed.release(id, p1, 1, CHUNK, bed.edKey).toBuilder().index(false).build()).success());
             int mark = bed.watcher.mark();
-            Publisher.Outcome outcome = bed.publish(bed.release(id, p2, 2, CHUNK, bed.edKey).withoutIndex());
+            Publisher.Outcome outcome = bed.publish(bed.release(id, p2, 2, CHUNK, bed.edKey).toBuilder().index(false).build());
             assertTrue(outcome.success(), outcome.summary());
             assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
             Status asked = bed.watcher.await(mark, id, s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
@@ -248,9 +248,8 @@ class DeltaTest {
             assertTrue(bed.publish(bed.release("g2", oldG2, 1, CHUNK, bed.edKey)).success());
             int mark = bed.watcher.mark();
             Set<String> fleet = Set.of("g1", "g2");
-            Publisher.Outcome outcome = bed.publish(new Publisher.Release(bed.broker.url(), Optional.empty(), "fleet", true,
-                    fleet, p2, 2, Kind.IMAGE, bed.edKey, Optional.empty(), Optional.of("2.0"), CHUNK, Optional.empty(),
-                    Optional.empty(), TestBed.LONG, "ota/firmware", "/ota/status", 32));
+            Publisher.Outcome outcome = bed.publish(Publication.builder(bed.broker.url(), "fleet", p2, 2, bed.edKey)
+                    .group("fleet", fleet).label(Optional.of("2.0")).chunk(CHUNK).timeout(TestBed.LONG).build());
             assertTrue(outcome.success(), outcome.summary());
             for (String id : fleet) assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")), id);
             Status g1 = bed.watcher.await(mark, "g1", s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
-import io.reizi.ota.wire.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -24,9 +24,8 @@ class GroupTest {
             Set<String> fleet = Set.of("g1", "g2", "g3");
             for (String id : fleet) bed.agent(id, "--group", "fleet", "--group", "lab");
             Path image = bed.image("img", 1024 * 1024 + 7, 41);
-            Publisher.Release release = new Publisher.Release(bed.broker.url(), Optional.empty(), "fleet", true, fleet, image, 3,
-                    Kind.IMAGE, bed.edKey, Optional.empty(), Optional.of("3.0"), 4096, Optional.empty(),
-                    Optional.empty(), TestBed.LONG, "ota/firmware", "/ota/status", 32);
+            Publication release = Publication.builder(bed.broker.url(), "fleet", image, 3, bed.edKey).group("fleet", fleet)
+                    .label(Optional.of("3.0")).chunk(4096).timeout(TestBed.LONG).build();
             Publisher.Outcome outcome = bed.publish(release);
             assertTrue(outcome.success(), outcome.summary());
             assertEquals(fleet, outcome.devices().keySet());

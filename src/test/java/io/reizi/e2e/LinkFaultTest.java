@@ -3,9 +3,9 @@ package io.reizi.e2e;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Status;
-import io.reizi.ota.wire.Kind;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -84,9 +83,8 @@ class LinkFaultTest {
             int count = (s.imageBytes() + s.chunk() - 1) / s.chunk();
             Duration limit = Duration.ofSeconds(60 + (long) s.cuts() * s.cutMs() / 1000
                     + 2L * s.imageBytes() * 8 / s.bitsPerSecond());
-            Publisher.Release release = new Publisher.Release(bed.broker.url(), Optional.empty(), id, false, Set.of(),
-                    image, 1, Kind.IMAGE, bed.edKey, Optional.empty(), Optional.of("1.0.1"), s.chunk(), Optional.empty(),
-                    Optional.empty(), limit, "ota/firmware", "/ota/status", 32);
+            Publication release = Publication.builder(bed.broker.url(), id, image, 1, bed.edKey).label(Optional.of("1.0.1"))
+                    .chunk(s.chunk()).timeout(limit).build();
             int mark = bed.watcher.mark();
             long start = System.nanoTime();
             CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(release);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Status;
 import io.reizi.ota.crypto.Keys;
@@ -38,10 +39,8 @@ class RefusalTest {
         bed.agent(ID, "--hw", "board-x", "--max-image-size", "8388608",
                 "--health-cmd", "test \"$REIZI_VER\" != 66");
         v5 = bed.image("v5.img", 300_000, 5);
-        Publisher.Release r = bed.release(ID, v5, 5, 16384, bed.edKey);
-        Publisher.Outcome installed = bed.publish(new Publisher.Release(r.broker(), r.tls(), r.target(), false, r.expectDevices(),
-                r.image(), r.ver(), r.kind(), r.key(), r.entry(), r.label(), r.chunk(), Optional.of(List.of("board-x")),
-                r.expires(), r.timeout(), r.firmwarePrefix(), r.statusPrefix(), r.window()));
+        Publication r = bed.release(ID, v5, 5, 16384, bed.edKey);
+        Publisher.Outcome installed = bed.publish(r.toBuilder().hw(Optional.of(List.of("board-x"))).build());
         assertTrue(installed.success(), installed.summary());
         raw = new RawMqtt(bed.broker.url());
     }

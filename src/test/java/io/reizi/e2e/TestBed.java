@@ -1,5 +1,6 @@
 package io.reizi.e2e;
 
+import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Kind;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * One broker, one trusted Ed25519 key and one trusted ES256 key, a status watcher, and the agents a test
@@ -59,25 +59,24 @@ final class TestBed implements AutoCloseable {
         return Files.write(dir.resolve(name), bytes);
     }
 
-    Publisher.Release release(String device, Path image, long ver, int chunk, Keys.SigningKey key) {
+    Publication release(String device, Path image, long ver, int chunk, Keys.SigningKey key) {
         return release(device, image, ver, Kind.IMAGE, null, chunk, key);
     }
 
-    Publisher.Release release(String device, Path image, long ver, Kind kind, String entry, int chunk,
+    Publication release(String device, Path image, long ver, Kind kind, String entry, int chunk,
             Keys.SigningKey key) {
-        return new Publisher.Release(broker.url(), Optional.empty(), device, false, Set.of(), image, ver, kind, key,
-                Optional.ofNullable(entry), Optional.of("1.0." + ver), chunk, Optional.empty(), Optional.empty(), LONG,
-                "ota/firmware", "/ota/status", 32);
+        return Publication.builder(broker.url(), device, image, ver, key).kind(kind).entry(Optional.ofNullable(entry))
+                .label(Optional.of("1.0." + ver)).chunk(chunk).timeout(LONG).build();
     }
 
-    Publisher.Outcome publish(Publisher.Release release) throws Exception {
+    Publisher.Outcome publish(Publication release) throws Exception {
         try (Publisher p = new Publisher(release)) {
             return p.run(s -> {});
         }
     }
 
     /** Publishes on another thread, for tests that disturb the transfer while it runs. */
-    java.util.concurrent.CompletableFuture<Publisher.Outcome> publishAsync(Publisher.Release release) {
+    java.util.concurrent.CompletableFuture<Publisher.Outcome> publishAsync(Publication release) {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 return publish(release);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import io.reizi.agent.mqtt.client.MqttSession;
 import io.reizi.agent.mqtt.client.MqttSessionException;
@@ -15,14 +16,12 @@ import io.reizi.agent.mqtt.client.SessionOptions;
 import io.reizi.agent.mqtt.client.Subscription;
 import io.reizi.agent.tls.Certs;
 import io.reizi.agent.tls.TlsFiles;
-import io.reizi.ota.wire.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -64,9 +63,8 @@ class TlsBrokerTest {
                     "--key", certs.resolve("dev1.key").toString()).start().awaitReady()) {
                 Path image = Files.write(dir.resolve("fw.img"), new byte[300_000]);
                 new java.util.Random(7).nextBytes(Files.readAllBytes(image));
-                Publisher.Release release = new Publisher.Release(url, Optional.of(publisherTls), "dev1", false, Set.of(),
-                        image, 1, Kind.IMAGE, key, Optional.empty(), Optional.empty(), 8192, Optional.empty(),
-                        Optional.empty(), Duration.ofSeconds(60), "ota/firmware", "/ota/status", 32);
+                Publication release = Publication.builder(url, "dev1", image, 1, key).tls(Optional.of(publisherTls))
+                        .chunk(8192).timeout(Duration.ofSeconds(60)).build();
                 Publisher.Outcome outcome;
                 try (Publisher p = new Publisher(release)) {
                     outcome = p.run(s -> {});

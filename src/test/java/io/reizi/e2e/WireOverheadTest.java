@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Status;
-import io.reizi.ota.wire.Kind;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -15,8 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -76,9 +74,8 @@ class WireOverheadTest {
                         bed.trust, TestBed.logs().resolve("phoenix.log")).start().awaitReady()) {
             String id = "phoenix";
             Path image = bed.image("img", chunk * count, 32);
-            Publisher.Release release = new Publisher.Release(bed.broker.url(), Optional.empty(), id, false, Set.of(),
-                    image, 1, Kind.IMAGE, bed.edKey, Optional.empty(), Optional.empty(), chunk, Optional.empty(),
-                    Optional.empty(), Duration.ofSeconds(240), "ota/firmware", "/ota/status", 32);
+            Publication release = Publication.builder(bed.broker.url(), id, image, 1, bed.edKey).chunk(chunk)
+                    .timeout(Duration.ofSeconds(240)).build();
             int mark = bed.watcher.mark();
             CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(release);
             int step = count / (2 * kills), from = 0, done = 0; // what a restart loses still leaves room for the rest

@@ -9,16 +9,12 @@ import io.reizi.agent.mqtt.client.SessionListener;
 import io.reizi.agent.mqtt.client.SessionOptions;
 import io.reizi.agent.mqtt.client.Subscription;
 import io.reizi.ota.crypto.CoseSign1;
-import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.transfer.SendLedger;
 import io.reizi.ota.wire.ChunkCodec;
-import io.reizi.ota.wire.Ids;
-import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.OtaState;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.BitSet;
@@ -26,7 +22,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -45,33 +40,6 @@ public final class Publisher implements SessionListener, AutoCloseable {
     private static final Duration RESEND_SLACK = Duration.ofSeconds(5);
     /** Above this, say that a broker may refuse the index message (message_size_limit of broker-config/: 8 MiB + 1 KiB). */
     private static final int INDEX_WARN_BYTES = 8 << 20;
-
-    /** What to publish and to whom. {@code group} is false for a single device. */
-    public record Release(String broker, Optional<io.reizi.agent.tls.TlsFiles> tls, String target, boolean group, Set<String> expectDevices, Path image,
-            long ver, Kind kind, Keys.SigningKey key, Optional<String> entry, Optional<String> label, int chunk,
-            Optional<List<String>> hw, Optional<Long> expires, Duration timeout, String firmwarePrefix,
-            String statusPrefix, int window, boolean index) {
-        public Release {
-            Ids.require(group ? "group id" : "device id", target);
-            for (String d : expectDevices) Ids.require("device id", d);
-            if (chunk < 1) throw new IllegalArgumentException("chunk must be at least 1 byte");
-        }
-
-        /** With the chunk index (contract 1.1), the default. */
-        public Release(String broker, Optional<io.reizi.agent.tls.TlsFiles> tls, String target, boolean group,
-                Set<String> expectDevices, Path image, long ver, Kind kind, Keys.SigningKey key, Optional<String> entry,
-                Optional<String> label, int chunk, Optional<List<String>> hw, Optional<Long> expires, Duration timeout,
-                String firmwarePrefix, String statusPrefix, int window) {
-            this(broker, tls, target, group, expectDevices, image, ver, kind, key, entry, label, chunk, hw, expires,
-                    timeout, firmwarePrefix, statusPrefix, window, true);
-        }
-
-        /** The same release published as version 1: no chunk index. */
-        public Release withoutIndex() {
-            return new Release(broker, tls, target, group, expectDevices, image, ver, kind, key, entry, label, chunk, hw,
-                    expires, timeout, firmwarePrefix, statusPrefix, window, false);
-        }
-    }
 
     /**
      * How each device ended (or where it was when time ran out), and the chunk messages it took: {@code
@@ -103,7 +71,7 @@ public final class Publisher implements SessionListener, AutoCloseable {
         void update(Status status);
     }
 
-    private final Release release;
+    private final Publication release;
     private final MqttSession session;
     private final Targets targets;
     private final BitSet toSend = new BitSet();
@@ -116,7 +84,7 @@ public final class Publisher implements SessionListener, AutoCloseable {
     private long bytesSent;
     private Progress progress = s -> {};
 
-    public Publisher(Release release) throws IOException {
+    public Publisher(Publication release) throws IOException {
         this.release = release;
         this.targets = new Targets(release);
         SessionOptions options = SessionOptions.builder(release.broker(),

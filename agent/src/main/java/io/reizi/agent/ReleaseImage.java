@@ -18,19 +18,19 @@ import java.util.Optional;
  * strong checksums from one pass) and its chunks, read on demand.
  */
 final class ReleaseImage implements Closeable {
-    private final Publisher.Release release;
+    private final Publication release;
     private final Manifest manifest;
     private final Optional<byte[]> index;
     private final FileChannel file;
 
-    private ReleaseImage(Publisher.Release release, Manifest manifest, Optional<byte[]> index, FileChannel file) {
+    private ReleaseImage(Publication release, Manifest manifest, Optional<byte[]> index, FileChannel file) {
         this.release = release;
         this.manifest = manifest;
         this.index = index;
         this.file = file;
     }
 
-    static ReleaseImage open(Publisher.Release r) throws IOException {
+    static ReleaseImage open(Publication r) throws IOException {
         FileChannel file = FileChannel.open(r.image(), StandardOpenOption.READ);
         try {
             MessageDigest digest = Sha256.newDigest();

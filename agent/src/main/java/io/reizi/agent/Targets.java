@@ -12,10 +12,10 @@ import java.util.Set;
  * not after its first outcome) and whether the release is done, succeeded or timed out.
  */
 final class Targets {
-    private final Publisher.Release release;
+    private final Publication release;
     private final Map<String, Status> devices = new LinkedHashMap<>();
 
-    Targets(Publisher.Release release) {
+    Targets(Publication release) {
         this.release = release;
     }
 

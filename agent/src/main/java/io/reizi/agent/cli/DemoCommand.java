@@ -6,6 +6,7 @@ import io.reizi.agent.BankSettings;
 import io.reizi.agent.WatchdogSettings;
 import io.reizi.agent.DemoBroker;
 import io.reizi.agent.Log;
+import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Samples;
 import io.reizi.agent.Status;
@@ -18,7 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -124,9 +124,9 @@ public final class DemoCommand implements Callable<Integer> {
     private Publisher.Outcome publish(String url, Keys.SigningKey key, Path file, long ver, Kind kind, String entry)
             throws Exception {
         say("publishing " + file.getFileName() + " as ver " + ver + " (" + kind.wire() + ")");
-        Publisher.Release release = new Publisher.Release(url, Optional.empty(), "demo-device", false, Set.of(), file, ver, kind, key,
-                Optional.ofNullable(entry), Optional.of(ver + ".0.0"), chunk, Optional.of(List.of("demo-board")),
-                Optional.empty(), Duration.ofSeconds(120), "ota/firmware", "/ota/status", 32);
+        Publication release = Publication.builder(url, "demo-device", file, ver, key).kind(kind)
+                .entry(Optional.ofNullable(entry)).label(Optional.of(ver + ".0.0")).chunk(chunk)
+                .hw(Optional.of(List.of("demo-board"))).timeout(Duration.ofSeconds(120)).build();
         try (Publisher publisher = new Publisher(release)) {
             return publisher.run(new ProgressView(System.out));
         }

@@ -1,6 +1,7 @@
 package io.reizi.agent.cli;
 
 import io.reizi.agent.Log;
+import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Kind;
@@ -46,33 +47,38 @@ public final class PublishCommand implements Callable<Integer> {
     String entry;
     @Option(names = "--label", description = "Human version, e.g. 1.4.2.")
     String label;
-    @Option(names = "--chunk", defaultValue = "16384", description = "Chunk size in bytes. Default 16384; 4096 for file-system"
+    @Option(names = "--chunk", defaultValue = "" + Publication.DEFAULT_CHUNK, description = "Chunk size in bytes. Default ${DEFAULT-VALUE}; 4096 for file-system"
             + " images, whose blocks then align with the chunks (docs/delta.md).")
     int chunk;
     @Option(names = "--hw", split = ",", description = "Hardware compatibility list.")
     List<String> hw;
     @Option(names = "--expires", description = "Seconds since the epoch after which devices refuse the manifest.")
     Long expires;
-    @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait for the devices. Default 600.")
+    @Option(names = "--timeout", defaultValue = "" + Publication.DEFAULT_TIMEOUT_SECONDS,
+            description = "Seconds to wait for the devices. Default ${DEFAULT-VALUE}.")
     long timeout;
-    @Option(names = "--window", defaultValue = "32", description = "QoS 1 chunk messages in flight. Default 32.")
+    @Option(names = "--window", defaultValue = "" + Publication.DEFAULT_WINDOW,
+            description = "QoS 1 chunk messages in flight. Default ${DEFAULT-VALUE}.")
     int window;
     @Option(names = "--no-index", description = "Send a version-1 manifest without the signed chunk index (no per-chunk"
             + " authentication, no delta fill on the devices).")
     boolean noIndex;
-    @Option(names = "--firmware-prefix", defaultValue = "ota/firmware")
+    @Option(names = "--firmware-prefix", defaultValue = Publication.DEFAULT_FIRMWARE_PREFIX)
     String firmwarePrefix;
-    @Option(names = "--status-prefix", defaultValue = "/ota/status")
+    @Option(names = "--status-prefix", defaultValue = Publication.DEFAULT_STATUS_PREFIX)
     String statusPrefix;
 
     @Override
     public Integer call() throws Exception {
         Kind k = Kind.parse(kind).orElseThrow(() -> new IllegalArgumentException("--kind must be image, jar or exec"));
         boolean group = target.group != null;
-        Publisher.Release release = new Publisher.Release(broker, tls.files(), group ? target.group : target.device, group,
-                expectDevices == null ? Set.of() : Set.copyOf(expectDevices), image, ver, k, Keys.readPrivate(key),
-                Optional.ofNullable(entry), Optional.ofNullable(label), chunk, Optional.ofNullable(hw).map(List::copyOf),
-                Optional.ofNullable(expires), Duration.ofSeconds(timeout), firmwarePrefix, statusPrefix, window, !noIndex);
+        Publication.Builder b = Publication.builder(broker, target.device != null ? target.device : target.group, image, ver,
+                        Keys.readPrivate(key))
+                .tls(tls.files()).kind(k).entry(Optional.ofNullable(entry)).label(Optional.ofNullable(label)).chunk(chunk)
+                .hw(Optional.ofNullable(hw)).expires(Optional.ofNullable(expires)).timeout(Duration.ofSeconds(timeout))
+                .prefixes(firmwarePrefix, statusPrefix).window(window).index(!noIndex);
+        if (group) b.group(target.group, expectDevices == null ? Set.of() : Set.copyOf(expectDevices));
+        Publication release = b.build();
         try (Publisher publisher = new Publisher(release)) {
             Publisher.Outcome outcome = publisher.run(new ProgressView(System.out));
             System.out.printf(java.util.Locale.ROOT, "chunks published: %d for %d chunks (wire overhead %.3f)%n",
