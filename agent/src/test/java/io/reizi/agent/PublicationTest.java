@@ -10,6 +10,7 @@ import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Kind;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -77,6 +78,17 @@ class PublicationTest {
         IllegalArgumentException member = assertThrows(IllegalArgumentException.class,
                 () -> Publication.builder("tcp://b:1883", "x", IMAGE, 2, KEY).group("fleet", Set.of("a+b")).build());
         assertTrue(member.getMessage().contains("device id"), member.getMessage());
+    }
+
+    /** The README's publish section quotes the builder's defaults (the one place they are written). */
+    @Test
+    void theReadmeQuotesTheBuildersDefaults() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        String publish = readme.substring(readme.indexOf("### `reizi publish`"), readme.indexOf("### `reizi keygen`"));
+        assertTrue(publish.contains("[--chunk " + Publication.DEFAULT_CHUNK + "]"), "--chunk default in README");
+        assertTrue(publish.contains("[--timeout " + Publication.DEFAULT_TIMEOUT_SECONDS + "]"), "--timeout default in README");
+        assertTrue(publish.contains(Publication.DEFAULT_WINDOW + " messages in flight"), "--window default in README");
+        assertTrue(publish.contains("the default " + Publication.DEFAULT_CHUNK + " suits"), "--chunk default in README");
     }
 
     /** The defaults are written once: the publish command's help shows the builder's. */
