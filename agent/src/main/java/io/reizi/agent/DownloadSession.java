@@ -22,6 +22,7 @@ final class DownloadSession {
     /** What a re-request asks for: only the missing chunks that are overdue, not those still on their way. */
     final RequestPacer pacer;
     private final Staging staging;
+    private final BackgroundSync syncs;
     private int unsynced;
     private long firstUnsyncedAt;
     /** The last chunk arrival, need or decision that nothing is overdue: the stall timer runs from here. */
@@ -44,6 +45,7 @@ final class DownloadSession {
         this.transfer = transfer;
         this.pacer = pacer;
         this.staging = staging;
+        this.syncs = new BackgroundSync(staging);
         this.lastActivityAt = now;
     }
 
@@ -88,14 +90,32 @@ final class DownloadSession {
         return unsynced >= chunks || (unsynced > 0 && now - firstUnsyncedAt >= intervalNanos);
     }
 
-    /** Data first, then the bitmap that records it. */
+    /** Whether a sync started by {@link #syncBehind} still runs. */
+    boolean syncing() {
+        return syncs.running();
+    }
+
+    /**
+     * At a sync point of the reception: makes what was written so far durable on the sync thread, the chunks
+     * arriving meanwhile written on (see {@link BackgroundSync}). Throws what the previous such sync failed with.
+     */
+    void syncBehind() throws IOException {
+        if (syncs.start(transfer.receivedSet())) unsynced = 0;
+    }
+
+    /** Data first, then the bitmap that records it: all of it durable when this returns. */
     void sync() throws IOException {
-        staging.sync(transfer.receivedSet());
+        syncs.now(transfer.receivedSet());
         unsynced = 0;
     }
 
+    /** Waits for a sync still running, then closes the files. */
     void close() throws IOException {
-        staging.close();
+        try {
+            syncs.close();
+        } finally {
+            staging.close();
+        }
     }
 
     long rateBps(long now) {

@@ -273,7 +273,7 @@ final class Downloader {
                     return;
                 }
                 d.pacer.arrived(now);
-                if (d.syncDue(config.syncChunks(), config.syncInterval().toNanos(), now) && !sync(d)) return;
+                if (d.syncDue(config.syncChunks(), config.syncInterval().toNanos(), now) && !syncBehind(d)) return;
             }
             case Transfer.Verdict.Duplicate dup -> {
                 d.lastActivityAt = now;
@@ -307,7 +307,7 @@ final class Downloader {
         }
         DownloadSession d = session;
         if (d == null) return;
-        if (d.syncDue(Integer.MAX_VALUE, config.syncInterval().toNanos(), now) && !sync(d)) return;
+        if (d.syncDue(Integer.MAX_VALUE, config.syncInterval().toNanos(), now) && !syncBehind(d)) return;
         long stall = (guard.net() == NetworkHealth.Net.GOOD
                 ? config.stallInterval() : config.watchdog().stallIntervalDegraded()).toNanos();
         if (now - d.lastActivityAt < stall) {
@@ -396,7 +396,23 @@ final class Downloader {
         host.publish(progress(d, OtaState.DOWNLOADING).need(Status.wire(need)).build());
     }
 
-    /** False when the sync failed (the download is then set aside). */
+    /**
+     * A sync point of the reception: starts a sync on the sync thread unless one still runs; false when the
+     * previous one failed (the download is then set aside). A failure is seen at the next sync point or at the end.
+     */
+    private boolean syncBehind(DownloadSession d) {
+        if (d.syncing()) return true;
+        try {
+            faults.beforeSync();
+            d.syncBehind();
+            return true;
+        } catch (IOException e) {
+            storageFailed(d, "cannot sync the staged image in bank " + host.state().inactive().wire(), e);
+            return false;
+        }
+    }
+
+    /** Everything received made durable now; false when the sync failed (the download is then set aside). */
     private boolean sync(DownloadSession d) {
         try {
             faults.beforeSync();
