@@ -61,8 +61,9 @@ goodput_run() {
   REIZI_NO_AOT=1 "$from/bin/reizi" agent --id bench --broker "$url" "$@" --data-dir "$work/data" \
     --trust "$work/trust" > "$work/agent.log" 2>&1 &
   local agent=$!
-  for _ in $(seq 100); do grep -q READY "$work/agent.log" && break; sleep 0.1; done
-  grep -q READY "$work/agent.log" || { tail -5 "$work/agent.log" >&2; echo "the agent did not connect to $url" >&2; exit 1; }
+  for _ in $(seq 300); do grep -q READY "$work/agent.log" && break; sleep 0.1; done
+  # Stopped before giving up: an agent left running would take the next run's client id over and over.
+  grep -q READY "$work/agent.log" || { kill -TERM $agent; tail -5 "$work/agent.log" >&2; echo "the agent did not start (no READY in 30 s)" >&2; exit 1; }
   "$JAVA_HOME/bin/java" -cp "$cp" bench/Goodput.java "$url" "$sub_port" bench "$work/k.key" "$chunk" "$count" "$work" $mode
   kill -TERM $agent; wait $agent 2>/dev/null || true
 }
