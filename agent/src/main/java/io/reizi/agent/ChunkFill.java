@@ -3,6 +3,7 @@ package io.reizi.agent;
 import io.reizi.ota.delta.FileSource;
 import io.reizi.ota.delta.FillScanner;
 import io.reizi.ota.wire.ChunkIndex;
+import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,13 +11,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Delta by chunk reuse (contract 1.1): before a download with a chunk index asks for anything, every chunk it
  * lacks that the device already holds (the active release, the leftovers in the inactive bank) is found by
  * {@link FillScanner} and written into the inactive bank like a received chunk. Each copy is read again and
  * checked against the signed SHA-256 as it is written, since a source in the inactive bank may be overwritten
- * by an earlier copy; a chunk that fails is simply asked for. Durable at every {@link Checkpoint}.
+ * by an earlier copy; a chunk that fails is simply asked for. Durable at every checkpoint of the {@link Target}.
+ * Runs on a thread of its own, without the update's lock: only the {@link Target}'s calls take it.
  */
 final class ChunkFill {
     /** A file or partition to look in: its first {@code size} bytes. */
@@ -25,62 +28,89 @@ final class ChunkFill {
     /** What the fill did and cost. */
     record Cost(int chunks, long bytes, long scannedBytes, long scanMs, long copyMs) {}
 
-    /** Makes the chunks filled so far durable (data, then the bitmap that records them). */
-    interface Checkpoint {
-        void durable(int filled) throws IOException;
+    /** Where the copies go. Each call may refuse: the download was closed or replaced meanwhile, the fill stops. */
+    interface Target {
+        /** Writes a verified chunk (not durable yet); false when the fill is to stop. */
+        boolean fill(int seq, byte[] data) throws IOException;
+
+        /** Makes the chunks filled so far durable (data, then the bitmap that records them); false: stop. */
+        boolean durable(int filled) throws IOException;
     }
 
-    private record Planned(Source source, FillScanner.Match match) {}
+    /** The fill was told to stop (its download was closed or replaced): nothing more is written. */
+    static final class Stopped extends RuntimeException {
+        Stopped() {
+            super("fill stopped", null, false, false);
+        }
+    }
+
+    /**
+     * Where each found chunk is: its offset in the source that has it, and which source that is. Two primitive
+     * arrays of the chunk count, not an object per match (a 185 MB image has 36 000 matches).
+     */
+    private static final class Plan {
+        final long[] offset;
+        final byte[] source;
+
+        Plan(int count) {
+            offset = new long[count];
+            source = new byte[count];
+        }
+    }
 
     private ChunkFill() {}
 
     /**
-     * Fills {@code d} from {@code sources}, looked in in that order (a chunk comes from the first that has it);
-     * the copies are made from the last source first, so that a source that is also the target is read before
-     * it is written.
+     * Fills the chunks of {@code m} in {@code wanted} from {@code sources}, looked in in that order (a chunk
+     * comes from the first that has it); the copies are made from the last source first, so that a source that
+     * is also the target is read before it is written. {@code stop} is asked at every read and every copy.
+     *
+     * @throws Stopped when {@code stop} said so or the target refused a chunk
      */
-    static Cost run(DownloadSession d, ChunkIndex index, List<Source> sources, int checkpointEvery, Checkpoint checkpoint,
-            Runnable progressing) throws IOException {
-        BitSet wanted = new BitSet();
-        wanted.set(0, d.manifest.count());
-        wanted.andNot(d.transfer.receivedSet());
-        FillScanner scanner = new FillScanner(d.manifest, index, wanted);
+    static Cost run(Manifest m, BitSet wanted, ChunkIndex index, List<Source> sources, int checkpointEvery,
+            Target target, BooleanSupplier stop, Runnable progressing) throws IOException {
+        if (sources.size() > Byte.MAX_VALUE) throw new IllegalArgumentException(sources.size() + " sources");
+        FillScanner scanner = new FillScanner(m, index, wanted);
         long start = System.nanoTime();
-        List<Planned> plan = new ArrayList<>();
-        for (Source s : sources) {
-            if (scanner.done()) break;
+        Plan plan = new Plan(m.count());
+        for (int i = 0; i < sources.size() && !scanner.done(); i++) {
+            Source s = sources.get(i);
+            byte which = (byte) i;
             try (FileSource file = FileSource.open(s.file(), s.size())) {
-                for (FillScanner.Match m : scanner.scan(reportingReads(file, progressing))) plan.add(new Planned(s, m));
+                scanner.scan(reportingReads(file, stop, progressing), match -> {
+                    plan.offset[match.seq()] = match.offset();
+                    plan.source[match.seq()] = which;
+                });
             } catch (IOException e) {
                 Log.warn("cannot look for chunks in " + s.name() + " (" + s.file() + "): " + e.getMessage());
             }
         }
+        BitSet found = scanner.found();
         long scanned = System.nanoTime();
         int filled = 0;
         long bytes = 0;
         for (int i = sources.size() - 1; i >= 0; i--) {
-            Source s = sources.get(i);
-            if (plan.stream().noneMatch(p -> p.source() == s)) continue;
-            try (FileSource file = FileSource.open(s.file(), s.size())) {
-                for (Planned p : plan) {
-                    if (p.source() != s) continue;
-                    byte[] data = read(file, p.match());
-                    if (data == null || !index.strongMatches(p.match().seq(), Sha256.digest(data))) continue;
-                    d.fill(p.match().seq(), data); // a write to the inactive bank: its failure is the caller's
+            try (FileSource file = FileSource.open(sources.get(i).file(), sources.get(i).size())) {
+                for (int seq = found.nextSetBit(0); seq >= 0; seq = found.nextSetBit(seq + 1)) {
+                    if (plan.source[seq] != i) continue;
+                    if (stop.getAsBoolean()) throw new Stopped();
+                    byte[] data = read(file, seq, plan.offset[seq], m.chunkLength(seq));
+                    if (data == null || !index.strongMatches(seq, Sha256.digest(data))) continue;
+                    if (!target.fill(seq, data)) throw new Stopped(); // a write to the inactive bank: its failure is the caller's
                     progressing.run();
                     filled++;
                     bytes += data.length;
-                    if (filled % checkpointEvery == 0) checkpoint.durable(filled);
+                    if (filled % checkpointEvery == 0 && !target.durable(filled)) throw new Stopped();
                 }
             }
         }
-        if (filled % checkpointEvery != 0) checkpoint.durable(filled);
+        if (filled % checkpointEvery != 0 && !target.durable(filled)) throw new Stopped();
         return new Cost(filled, bytes, scanner.bytesScanned(), (scanned - start) / 1_000_000,
                 (System.nanoTime() - scanned) / 1_000_000);
     }
 
-    /** {@code source}, telling {@code progressing} at each read (the scanner reads a bounded buffer at a time). */
-    private static FillScanner.Source reportingReads(FileSource source, Runnable progressing) {
+    /** {@code source}, stopping at a read once {@code stop} says so and telling {@code progressing} at each read. */
+    private static FillScanner.Source reportingReads(FileSource source, BooleanSupplier stop, Runnable progressing) {
         return new FillScanner.Source() {
             @Override
             public long size() {
@@ -89,24 +119,25 @@ final class ChunkFill {
 
             @Override
             public int read(long pos, byte[] dst, int off, int len) throws IOException {
+                if (stop.getAsBoolean()) throw new Stopped();
                 progressing.run();
                 return source.read(pos, dst, off, len);
             }
         };
     }
 
-    /** The match's bytes as the source holds them now; null when they cannot be read (the chunk is asked for). */
-    private static byte[] read(FileSource file, FillScanner.Match m) {
-        byte[] data = new byte[m.length()];
+    /** Chunk {@code seq}'s bytes as the source holds them now; null when they cannot be read (it is asked for). */
+    private static byte[] read(FileSource file, int seq, long offset, int length) {
+        byte[] data = new byte[length];
         int got = 0;
         try {
             while (got < data.length) {
-                int n = file.read(m.offset() + got, data, got, data.length - got);
+                int n = file.read(offset + got, data, got, data.length - got);
                 if (n <= 0) return null;
                 got += n;
             }
         } catch (IOException e) {
-            Log.warn("cannot read chunk " + m.seq() + " at " + m.offset() + ": " + e.getMessage());
+            Log.warn("cannot read chunk " + seq + " at " + offset + ": " + e.getMessage());
             return null;
         }
         return data;

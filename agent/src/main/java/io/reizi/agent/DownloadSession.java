@@ -5,13 +5,17 @@ import io.reizi.ota.transfer.RequestPacer;
 import io.reizi.ota.transfer.Transfer;
 import io.reizi.ota.wire.ChunkIndex;
 import io.reizi.ota.wire.Manifest;
+import io.reizi.ota.bank.Durable;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * A download in progress: its transfer bookkeeping, its open staging files and its timers (nanoTime of the
- * injected clock). Written to on the MQTT thread only; the {@link Updater} lock guards it.
+ * injected clock). Written to on the MQTT thread, and by the chunk fill's thread ({@link ChunkFill}); the
+ * {@link Updater} lock guards it, except {@link #closed}, which the fill reads without it.
  */
 final class DownloadSession {
     final Manifest manifest;
@@ -22,6 +26,8 @@ final class DownloadSession {
     /** What a re-request asks for: only the missing chunks that are overdue, not those still on their way. */
     final RequestPacer pacer;
     private final Staging staging;
+    /** Where the reused chunks are recorded durably, beside the bitmap (a restart reports them still). */
+    private final Path reusedFile;
     private int unsynced;
     private long firstUnsyncedAt;
     /** The last chunk arrival, need or decision that nothing is overdue: the stall timer runs from here. */
@@ -30,20 +36,30 @@ final class DownloadSession {
     long lastStallAt = Long.MIN_VALUE / 2;
     private long sessionStartAt = -1;
     private long sessionBytes;
-    /** Chunks filled from what the device already held (this run), and their bytes. */
-    private int reused;
-    private long reusedBytes;
+    /**
+     * Chunks filled from what the device already held, those of earlier runs included; recorded before the
+     * bitmap at each sync (read back as its intersection with the durable bitmap, so never more than is there).
+     */
+    private final BitSet reused;
+    private boolean reusedUnsynced;
+    /** A chunk fill runs (on its own thread): nothing is asked for until it ends. */
+    boolean filling;
+    /** Closed (the download ended, was replaced or cancelled): a fill still running stops and writes nothing. */
+    private volatile boolean closed;
     /** The ranges whose arrival prompts the next look for overdue chunks (the last need published, or waited on). */
     List<Transfer.Range> lastNeed = List.of();
 
     DownloadSession(Manifest manifest, byte[] payload, String topic, Transfer transfer, RequestPacer pacer,
-            Staging staging, long now) {
+            Staging staging, Path reusedFile, BitSet reused, long now) {
         this.manifest = manifest;
         this.manifestPayload = payload;
         this.topic = topic;
         this.transfer = transfer;
         this.pacer = pacer;
         this.staging = staging;
+        this.reusedFile = reusedFile;
+        this.reused = (BitSet) reused.clone();
+        this.reused.and(transfer.receivedSet());
         this.lastActivityAt = now;
     }
 
@@ -57,13 +73,17 @@ final class DownloadSession {
         lastActivityAt = now;
     }
 
-    /** A chunk found in what the device already holds, written like a received one; not durable until {@link #sync}. */
+    /**
+     * A chunk found in what the device already holds, written like a received one; not durable until
+     * {@link #sync}. A chunk that arrived meanwhile (during the fill) is not written again.
+     */
     void fill(int seq, byte[] data) throws IOException {
+        if (transfer.has(seq)) return;
         staging.write(manifest.offset(seq), data);
         transfer.markReceived(seq);
         unsynced++;
-        reused++;
-        reusedBytes += data.length;
+        reused.set(seq);
+        reusedUnsynced = true;
     }
 
     /** The manifest names a chunk index that has not arrived yet: nothing is asked for, and chunks are dropped. */
@@ -77,24 +97,35 @@ final class DownloadSession {
     }
 
     int reused() {
-        return reused;
+        return reused.cardinality();
     }
 
     long reusedBytes() {
-        return reusedBytes;
+        long bytes = 0;
+        for (int seq = reused.nextSetBit(0); seq >= 0; seq = reused.nextSetBit(seq + 1)) bytes += manifest.chunkLength(seq);
+        return bytes;
+    }
+
+    boolean closed() {
+        return closed;
     }
 
     boolean syncDue(int chunks, long intervalNanos, long now) {
         return unsynced >= chunks || (unsynced > 0 && now - firstUnsyncedAt >= intervalNanos);
     }
 
-    /** Data first, then the bitmap that records it. */
+    /** The reused chunks (ahead of the bitmap: read back, they count only where the bitmap has them), data, bitmap. */
     void sync() throws IOException {
+        if (reusedUnsynced) {
+            Durable.writeAtomically(reusedFile, reused.toByteArray());
+            reusedUnsynced = false;
+        }
         staging.sync(transfer.receivedSet());
         unsynced = 0;
     }
 
     void close() throws IOException {
+        closed = true;
         staging.close();
     }
 
