@@ -154,28 +154,34 @@ class DeltaTest {
     }
 
     /**
-     * The fill of a large image takes longer than the pipeline's heartbeat timeout, on the MQTT thread under the
-     * update's lock: it must feed the heartbeat as it goes, or the guardian calls the pipeline stuck and panics
-     * (bench/delta's 185 MB root file system did, exit 75).
+     * The fill of a large image takes longer than the pipeline's heartbeat timeout: the heartbeat must go on
+     * meanwhile, or the guardian calls the pipeline stuck and panics (bench/delta's 185 MB root file system did,
+     * exit 75, when the fill ran on the MQTT thread under the update's lock without feeding it).
      */
     @Test
     void aLongFillFeedsTheHeartbeatAndDoesNotPanic() throws Exception {
         try (TestBed bed = new TestBed(dir)) {
             String id = "bigfill";
-            AgentProcess agent = bed.agent(id, "--heartbeat-timeout", "200ms");
             int chunk = 4096;
             byte[] v1 = random(48 << 20, 41);
             byte[] v2 = v1.clone();
             for (int k = 0; k < 20; k++) v2[k * (v2.length / 20)] ^= 0x5a; // 20 chunks changed
             Path p1 = Files.write(dir.resolve("big1.img"), v1);
             Path p2 = Files.write(dir.resolve("big2.img"), v2);
+            // v1 (48 MB streamed whole) with the default heartbeat timeout: the short one is for the fill of v2
+            AgentProcess first = bed.agent(id);
             assertTrue(bed.publish(bed.release(id, p1, 1, chunk, bed.edKey)).success());
-            Publisher.Outcome outcome = bed.publish(bed.release(id, p2, 2, chunk, bed.edKey));
-            assertTrue(outcome.success(), outcome.summary());
-            assertFalse(agent.log().contains("PANIC"), agent.log());
-            assertTrue(agent.log().contains("filled "), agent.log());
-            assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
-            assertTrue(outcome.chunksPublished() <= 40, "chunks published " + outcome.chunksPublished());
+            first.stop();
+            try (AgentProcess agent = new AgentProcess(id, bed.broker.url(), bed.dataDir(id), bed.trust,
+                    TestBed.logs().resolve(id + "-v2.log"), "--heartbeat-timeout", "200ms")) {
+                agent.start().awaitReady();
+                Publisher.Outcome outcome = bed.publish(bed.release(id, p2, 2, chunk, bed.edKey));
+                assertTrue(outcome.success(), outcome.summary());
+                assertFalse(agent.log().contains("PANIC"), agent.log());
+                assertTrue(agent.log().contains("filled "), agent.log());
+                assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+                assertTrue(outcome.chunksPublished() <= 40, "chunks published " + outcome.chunksPublished());
+            }
         }
     }
 
@@ -371,8 +377,12 @@ class DeltaTest {
             // on the other's disk before it asks.
             assertTrue(Set.of("[[20,49]]", "[[20,39]]").contains(ranges(g1.need())), ranges(g1.need()));
             assertTrue(Set.of("[[0,19],[40,49]]", "[[0,19]]").contains(ranges(g2.need())), ranges(g2.need()));
-            assertEquals(50, g1.reused());
-            assertEquals(50, g2.reused());
+            for (Status g : List.of(g1, g2)) {
+                // d, which neither asks for, is filled on both; a chunk kept from the group's stream is not reused
+                assertTrue(g.reused() >= 30 && g.reused() <= 50, g.id() + " reused " + g.reused());
+                assertEquals(80, g.received() + g.need().stream().mapToInt(r -> r[1] - r[0] + 1).sum(),
+                        g.id() + " asks for exactly what it does not hold: " + ranges(g.need()));
+            }
             // the union of the needs is 50 of 80 chunks: d is never sent
             assertTrue(outcome.bytesSent() < (long) 60 * CHUNK, outcome.bytesSentLine());
         }

@@ -8,6 +8,7 @@ import io.reizi.ota.wire.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -68,7 +69,7 @@ final class ChunkFill {
      * @throws Stopped when {@code stop} said so or the target refused a chunk
      */
     static Cost run(Manifest m, BitSet wanted, ChunkIndex index, List<Source> sources, int checkpointEvery,
-            Target target, BooleanSupplier stop, Runnable progressing) throws IOException {
+            Target target, BooleanSupplier stop) throws IOException {
         if (sources.size() > Byte.MAX_VALUE) throw new IllegalArgumentException(sources.size() + " sources");
         FillScanner scanner = new FillScanner(m, index, wanted);
         long start = System.nanoTime();
@@ -77,7 +78,7 @@ final class ChunkFill {
             Source s = sources.get(i);
             byte which = (byte) i;
             try (FileSource file = FileSource.open(s.file(), s.size())) {
-                scanner.scan(reportingReads(file, stop, progressing), match -> {
+                scanner.scan(stopping(file, stop), match -> {
                     plan.offset[match.seq()] = match.offset();
                     plan.source[match.seq()] = which;
                 });
@@ -89,15 +90,19 @@ final class ChunkFill {
         long scanned = System.nanoTime();
         int filled = 0;
         long bytes = 0;
+        byte[] chunk = new byte[m.chunk()]; // one buffer for every copy: the target writes it before it returns
+        MessageDigest sha = Sha256.newDigest();
         for (int i = sources.size() - 1; i >= 0; i--) {
             try (FileSource file = FileSource.open(sources.get(i).file(), sources.get(i).size())) {
                 for (int seq = found.nextSetBit(0); seq >= 0; seq = found.nextSetBit(seq + 1)) {
                     if (plan.source[seq] != i) continue;
                     if (stop.getAsBoolean()) throw new Stopped();
-                    byte[] data = read(file, seq, plan.offset[seq], m.chunkLength(seq));
-                    if (data == null || !index.strongMatches(seq, Sha256.digest(data))) continue;
+                    int length = m.chunkLength(seq);
+                    byte[] data = length == chunk.length ? chunk : new byte[length];
+                    if (!read(file, seq, plan.offset[seq], data)) continue;
+                    sha.update(data);
+                    if (!index.strongMatches(seq, sha.digest())) continue;
                     if (!target.fill(seq, data)) throw new Stopped(); // a write to the inactive bank: its failure is the caller's
-                    progressing.run();
                     filled++;
                     bytes += data.length;
                     if (filled % checkpointEvery == 0 && !target.durable(filled)) throw new Stopped();
@@ -109,8 +114,8 @@ final class ChunkFill {
                 (System.nanoTime() - scanned) / 1_000_000);
     }
 
-    /** {@code source}, stopping at a read once {@code stop} says so and telling {@code progressing} at each read. */
-    private static FillScanner.Source reportingReads(FileSource source, BooleanSupplier stop, Runnable progressing) {
+    /** {@code source}, stopping at a read once {@code stop} says so. */
+    private static FillScanner.Source stopping(FileSource source, BooleanSupplier stop) {
         return new FillScanner.Source() {
             @Override
             public long size() {
@@ -120,27 +125,25 @@ final class ChunkFill {
             @Override
             public int read(long pos, byte[] dst, int off, int len) throws IOException {
                 if (stop.getAsBoolean()) throw new Stopped();
-                progressing.run();
                 return source.read(pos, dst, off, len);
             }
         };
     }
 
-    /** Chunk {@code seq}'s bytes as the source holds them now; null when they cannot be read (it is asked for). */
-    private static byte[] read(FileSource file, int seq, long offset, int length) {
-        byte[] data = new byte[length];
+    /** Reads chunk {@code seq}'s bytes as the source holds them now; false when they cannot be (it is asked for). */
+    private static boolean read(FileSource file, int seq, long offset, byte[] data) {
         int got = 0;
         try {
             while (got < data.length) {
                 int n = file.read(offset + got, data, got, data.length - got);
-                if (n <= 0) return null;
+                if (n <= 0) return false;
                 got += n;
             }
         } catch (IOException e) {
             Log.warn("cannot read chunk " + seq + " at " + offset + ": " + e.getMessage());
-            return null;
+            return false;
         }
-        return data;
+        return true;
     }
 
     /** A source when {@code file} exists and holds something. */

@@ -198,6 +198,9 @@ final class Downloader {
                 synchronized (lock) {
                     if (session != d) return false;
                     d.fill(seq, data);
+                    // Fed with the lock held, which is what the timer's beat proves too: the scan, which holds no
+                    // lock, leaves the timer free to beat and must not hide a stuck one.
+                    guard.progressing();
                     return true;
                 }
             }
@@ -215,8 +218,7 @@ final class Downloader {
         };
         ChunkFill.Cost cost;
         try {
-            cost = ChunkFill.run(d.manifest, wanted, index, sources, config.syncChunks(), target, d::closed,
-                    guard::progressing);
+            cost = ChunkFill.run(d.manifest, wanted, index, sources, config.syncChunks(), target, d::closed);
         } catch (ChunkFill.Stopped stopped) {
             Log.info("chunk fill of ver=" + d.manifest.ver() + " stopped: its download was closed or replaced");
             return;

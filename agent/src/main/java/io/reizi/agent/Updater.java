@@ -55,8 +55,8 @@ public final class Updater implements UpdateSteps.Machine {
         void stalled();
 
         /**
-         * A long step of the pipeline is making progress (the delta fill scans and copies hundreds of MB on its
-         * own thread, taking the update's lock for each write): the heartbeat is fed.
+         * A long step of the pipeline is making progress (the delta fill copies hundreds of MB on its own thread,
+         * taking the update's lock for each write, and says so with the lock held): the heartbeat is fed.
          */
         void progressing();
 
