@@ -185,6 +185,11 @@ final class Downloader {
         wanted.andNot(d.transfer.receivedSet());
         d.filling = true;
         d.lastActivityAt = nanos.getAsLong();
+        // The chunk index just arrived and was decoded: megabytes, and the transient copies of it (the MQTT
+        // client's, the decoder's) are larger than the 4 MB young generation, so they were promoted and would
+        // hold old-generation pages until a full collection comes by chance. One now returns them before the
+        // fill and the stream add their own (measured in docs/benchmarks.md, "Delta updates": peak RSS).
+        System.gc();
         Thread.ofPlatform().name("reizi-fill").daemon().start(() -> fill(d, index.get(), sources, wanted));
     }
 
