@@ -239,6 +239,7 @@ final class Downloader {
         synchronized (lock) {
             if (session != d) return;
             d.filling = false;
+            if (!sync(d)) return; // records the reused chunks the fill's last checkpoint left unrecorded
             Log.info("filled " + cost.chunks() + " of " + d.manifest.count() + " chunks (" + cost.bytes() + " bytes) from"
                     + " what the device holds: scanned " + cost.scannedBytes() + " bytes in " + cost.scanMs()
                     + " ms, copied in " + cost.copyMs() + " ms; " + d.transfer.receivedCount() + " chunks on disk");

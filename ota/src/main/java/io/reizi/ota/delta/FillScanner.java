@@ -45,6 +45,8 @@ public final class FillScanner {
     private final int fullLength;
     private final int lastSeq;
     private final int lastLength;
+    /** The wanted chunks' weak checksums as ints: probed on every filter hit, a sixth of all offsets. */
+    private final int[] weakOf;
     /** Chained hash table of the wanted full-length chunks, by weak checksum: bucket head, then next seq. */
     private final int[] head;
     private final int[] next;
@@ -70,14 +72,15 @@ public final class FillScanner {
         this.fullLength = m.chunk();
         this.lastSeq = m.count() - 1;
         this.lastLength = m.chunkLength(lastSeq);
+        this.weakOf = new int[m.count()];
         this.next = new int[m.count()];
-        // About one bucket per wanted chunk: the chains stay short, and the table no larger than the chunk count
-        int bits = Math.max(4, 32 - Integer.numberOfLeadingZeros(Math.max(1, wanted.cardinality())));
+        int bits = Math.max(4, 33 - Integer.numberOfLeadingZeros(Math.max(1, wanted.cardinality())));
         this.shift = 32 - bits;
         this.head = new int[1 << bits];
         Arrays.fill(head, -1);
         for (int seq = wanted.nextSetBit(0); seq >= 0 && seq < m.count(); seq = wanted.nextSetBit(seq + 1)) {
             int weak = index.weak(seq);
+            weakOf[seq] = weak;
             if (seq == lastSeq && lastLength != fullLength) {
                 shortWanted = true;
                 continue;
@@ -195,7 +198,7 @@ public final class FillScanner {
         for (int seq = head[bucket]; seq >= 0; ) {
             int following = next[seq];
             boolean hit = false;
-            if (index.weak(seq) == weak) {
+            if (weakOf[seq] == weak) {
                 if (digest == null) {
                     sha.update(buf, at, fullLength);
                     digest = sha.digest();
