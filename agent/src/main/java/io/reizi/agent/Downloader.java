@@ -552,7 +552,10 @@ final class Downloader {
 
     /** Makes what was received durable and closes the files (the process is ending). */
     void shutdown() {
-        if (session != null) sync(session);
+        if (session != null) {
+            session.filling = false; // a fill ends with the process: what it reused is recorded with the sync
+            sync(session);
+        }
         close();
     }
 
