@@ -300,6 +300,53 @@ class DeltaTest {
         }
     }
 
+    /** A newer release during the fill: the fill stops, writes nothing more, and the newer one installs whole. */
+    @Test
+    void aNewerManifestDuringTheFillStopsItAndTheNewerReleaseInstalls() throws Exception {
+        try (TestBed bed = new TestBed(dir); RawMqtt raw = new RawMqtt(bed.broker.url())) {
+            String id = "fillnewer";
+            AgentProcess agent = bed.agent(id, "--status-interval", "200ms", "--inject-fault", "slow-fill@50");
+            byte[] v2 = installV1AndMakeV2(bed, dir, id, 300);
+            int mark = bed.watcher.mark();
+            offer(bed, raw, dir, id, v2);
+            bed.watcher.await(mark, id, DeltaTest::filling, TestBed.LONG);
+            byte[] v3 = concat(random(3 * CHUNK, 71), v2);
+            Publisher.Outcome outcome = bed.publish(bed.release(id, Files.write(dir.resolve("v3.img"), v3), 3, CHUNK,
+                    bed.edKey));
+            assertTrue(outcome.success(), outcome.summary());
+            assertArrayEquals(v3, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+            String log = agent.log();
+            assertTrue(log.contains("chunk fill of ver=2 stopped"), log);
+            assertTrue(bed.watcher.since(mark, id).stream().noneMatch(x -> x.ver() != null && x.ver() == 2
+                    && x.need() != null && !x.need().isEmpty()), "ver 2 asked for nothing");
+        }
+    }
+
+    /** Chunks that arrive during the fill are checked and kept; the fill does not copy them again. */
+    @Test
+    void chunksArrivingDuringTheFillAreKeptAndNotFilledAgain() throws Exception {
+        try (TestBed bed = new TestBed(dir); RawMqtt raw = new RawMqtt(bed.broker.url())) {
+            String id = "fillchunks";
+            AgentProcess agent = bed.agent(id, "--status-interval", "200ms", "--inject-fault", "slow-fill@20");
+            byte[] v2 = installV1AndMakeV2(bed, dir, id, 100);
+            int mark = bed.watcher.mark();
+            offer(bed, raw, dir, id, v2);
+            bed.watcher.await(mark, id, DeltaTest::filling, TestBed.LONG);
+            raw.chunks(id, 2, v2, CHUNK, 0, 100); // the whole release, as a group's stream would bring it
+            Status done = bed.watcher.awaitState(mark, id, 2, "trial", TestBed.LONG);
+            assertEquals(2L, done.activeVer());
+            assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
+            List<Status> seen = bed.watcher.since(mark, id);
+            assertTrue(seen.stream().noneMatch(x -> x.need() != null && !x.need().isEmpty()),
+                    "everything arrived or was filled before the fill ended: nothing to ask for " + StatusWatcher.describe(seen));
+            java.util.regex.Matcher filled = java.util.regex.Pattern.compile("filled (\\d+) of 100 chunks .*; 100 chunks on disk")
+                    .matcher(agent.log());
+            assertTrue(filled.find(), agent.log());
+            assertTrue(Integer.parseInt(filled.group(1)) < 97, "a chunk received during the fill is not copied again: "
+                    + filled.group());
+        }
+    }
+
     /** {@code reused} is the download's, not the process's: kill -9 after the fill, and the restart reports it still. */
     @Test
     void reusedIsStillReportedAfterAKillAfterTheFill() throws Exception {

@@ -29,10 +29,19 @@ final class ChunkFill {
     /** What the fill did and cost. */
     record Cost(int chunks, long bytes, long scannedBytes, long scanMs, long copyMs) {}
 
+    /** What became of a copy handed to the {@link Target}. */
+    enum Copy {
+        WRITTEN,
+        /** The chunk arrived (from the link) during the fill: not written again, not counted as reused. */
+        ALREADY_RECEIVED,
+        /** The download was closed or replaced: the fill stops. */
+        STOP
+    }
+
     /** Where the copies go. Each call may refuse: the download was closed or replaced meanwhile, the fill stops. */
     interface Target {
-        /** Writes a verified chunk (not durable yet); false when the fill is to stop. */
-        boolean fill(int seq, byte[] data) throws IOException;
+        /** Writes a verified chunk (not durable yet). */
+        Copy fill(int seq, byte[] data) throws IOException;
 
         /** Makes the chunks filled so far durable (data, then the bitmap that records them); false: stop. */
         boolean durable(int filled) throws IOException;
@@ -102,7 +111,9 @@ final class ChunkFill {
                     if (!read(file, seq, plan.offset[seq], data)) continue;
                     sha.update(data);
                     if (!index.strongMatches(seq, sha.digest())) continue;
-                    if (!target.fill(seq, data)) throw new Stopped(); // a write to the inactive bank: its failure is the caller's
+                    Copy copy = target.fill(seq, data); // a write to the inactive bank: its failure is the caller's
+                    if (copy == Copy.STOP) throw new Stopped();
+                    if (copy == Copy.ALREADY_RECEIVED) continue;
                     filled++;
                     bytes += data.length;
                     if (filled % checkpointEvery == 0 && !target.durable(filled)) throw new Stopped();

@@ -77,15 +77,16 @@ final class DownloadSession {
 
     /**
      * A chunk found in what the device already holds, written like a received one; not durable until
-     * {@link #sync}. A chunk that arrived meanwhile (during the fill) is not written again.
+     * {@link #sync}. A chunk that arrived meanwhile (during the fill) is not written again: false.
      */
-    void fill(int seq, byte[] data) throws IOException {
-        if (transfer.has(seq)) return;
+    boolean fill(int seq, byte[] data) throws IOException {
+        if (transfer.has(seq)) return false;
         staging.write(manifest.offset(seq), data);
         transfer.markReceived(seq);
         unsynced++;
         reused.set(seq);
         reusedUnrecorded++;
+        return true;
     }
 
     /** The manifest names a chunk index that has not arrived yet: nothing is asked for, and chunks are dropped. */

@@ -198,15 +198,14 @@ final class Downloader {
         Object lock = host.lock();
         ChunkFill.Target target = new ChunkFill.Target() {
             @Override
-            public boolean fill(int seq, byte[] data) throws IOException {
+            public ChunkFill.Copy fill(int seq, byte[] data) throws IOException {
                 faults.fillingChunk();
                 synchronized (lock) {
-                    if (session != d) return false;
-                    d.fill(seq, data);
+                    if (session != d) return ChunkFill.Copy.STOP;
                     // Fed with the lock held, which is what the timer's beat proves too: the scan, which holds no
                     // lock, leaves the timer free to beat and must not hide a stuck one.
                     guard.progressing();
-                    return true;
+                    return d.fill(seq, data) ? ChunkFill.Copy.WRITTEN : ChunkFill.Copy.ALREADY_RECEIVED;
                 }
             }
 
