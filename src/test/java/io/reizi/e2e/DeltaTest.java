@@ -236,6 +236,18 @@ class DeltaTest {
         raw.manifest(id, RawMqtt.sign(fields, bed.edKey));
     }
 
+    /** An agent whose fill of v2 (v1 with 3 chunks changed) has begun, each copy {@code msPerChunk} ms long. */
+    record Filling(AgentProcess agent, byte[] v2, int mark) {}
+
+    static Filling filling(TestBed bed, RawMqtt raw, Path dir, String id, int chunks, int msPerChunk) throws Exception {
+        AgentProcess agent = bed.agent(id, "--status-interval", "200ms", "--inject-fault", "slow-fill@" + msPerChunk);
+        byte[] v2 = installV1AndMakeV2(bed, dir, id, chunks);
+        int mark = bed.watcher.mark();
+        offer(bed, raw, dir, id, v2);
+        bed.watcher.await(mark, id, DeltaTest::filling, TestBed.LONG);
+        return new Filling(agent, v2, mark);
+    }
+
     static boolean filling(Status s) {
         return s.detail() != null && s.detail().startsWith("filling chunks");
     }
@@ -276,11 +288,9 @@ class DeltaTest {
     void aManifestWithdrawnDuringTheFillStopsItAndNothingStaysRecorded() throws Exception {
         try (TestBed bed = new TestBed(dir); RawMqtt raw = new RawMqtt(bed.broker.url())) {
             String id = "fillcancel";
-            AgentProcess agent = bed.agent(id, "--status-interval", "200ms", "--inject-fault", "slow-fill@50");
-            byte[] v2 = installV1AndMakeV2(bed, dir, id, 300);
-            int mark = bed.watcher.mark();
-            offer(bed, raw, dir, id, v2);
-            bed.watcher.await(mark, id, DeltaTest::filling, TestBed.LONG);
+            Filling f = filling(bed, raw, dir, id, 300, 50);
+            AgentProcess agent = f.agent();
+            int mark = f.mark();
             raw.manifest(id, new byte[0]);
             bed.watcher.await(mark, id, x -> "idle".equals(x.state()) && x.detail() != null
                     && x.detail().contains("withdrawn"), TestBed.LONG);
@@ -291,7 +301,7 @@ class DeltaTest {
             List<Status> seen = bed.watcher.since(mark, id);
             assertTrue(seen.stream().noneMatch(s -> s.need() != null && !s.need().isEmpty()), StatusWatcher.describe(seen));
             try (var files = Files.walk(bed.dataDir(id))) {
-                List<String> left = files.map(f -> f.getFileName().toString())
+                List<String> left = files.map(file -> file.getFileName().toString())
                         .filter(n -> Set.of("received.bitmap", "download.cose", "download.index", "reused.bitmap").contains(n))
                         .toList();
                 assertEquals(List.of(), left, "the download's records are gone");
@@ -305,11 +315,10 @@ class DeltaTest {
     void aNewerManifestDuringTheFillStopsItAndTheNewerReleaseInstalls() throws Exception {
         try (TestBed bed = new TestBed(dir); RawMqtt raw = new RawMqtt(bed.broker.url())) {
             String id = "fillnewer";
-            AgentProcess agent = bed.agent(id, "--status-interval", "200ms", "--inject-fault", "slow-fill@50");
-            byte[] v2 = installV1AndMakeV2(bed, dir, id, 300);
-            int mark = bed.watcher.mark();
-            offer(bed, raw, dir, id, v2);
-            bed.watcher.await(mark, id, DeltaTest::filling, TestBed.LONG);
+            Filling f = filling(bed, raw, dir, id, 300, 50);
+            AgentProcess agent = f.agent();
+            byte[] v2 = f.v2();
+            int mark = f.mark();
             byte[] v3 = concat(random(3 * CHUNK, 71), v2);
             Publisher.Outcome outcome = bed.publish(bed.release(id, Files.write(dir.resolve("v3.img"), v3), 3, CHUNK,
                     bed.edKey));
@@ -327,11 +336,10 @@ class DeltaTest {
     void chunksArrivingDuringTheFillAreKeptAndNotFilledAgain() throws Exception {
         try (TestBed bed = new TestBed(dir); RawMqtt raw = new RawMqtt(bed.broker.url())) {
             String id = "fillchunks";
-            AgentProcess agent = bed.agent(id, "--status-interval", "200ms", "--inject-fault", "slow-fill@20");
-            byte[] v2 = installV1AndMakeV2(bed, dir, id, 100);
-            int mark = bed.watcher.mark();
-            offer(bed, raw, dir, id, v2);
-            bed.watcher.await(mark, id, DeltaTest::filling, TestBed.LONG);
+            Filling f = filling(bed, raw, dir, id, 100, 20);
+            AgentProcess agent = f.agent();
+            byte[] v2 = f.v2();
+            int mark = f.mark();
             raw.chunks(id, 2, v2, CHUNK, 0, 100); // the whole release, as a group's stream would bring it
             Status done = bed.watcher.awaitState(mark, id, 2, "trial", TestBed.LONG);
             assertEquals(2L, done.activeVer());
