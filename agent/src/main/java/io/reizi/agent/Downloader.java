@@ -33,6 +33,8 @@ import java.util.function.LongSupplier;
 /**
  * The downloading phase, on the MQTT thread: chunk writes (the back-pressure), batched syncs, re-requests,
  * progress, and a download the storage refused that waits for space. Called under the {@link Updater}'s lock.
+ * The chunk fill runs on a thread of its own ({@link #fillThenAsk}) so that the link is served meanwhile; it
+ * takes the lock ({@link Host#lock}) for each write and at its end.
  */
 final class Downloader {
     /** What the download needs from the machine around it. */
@@ -59,6 +61,9 @@ final class Downloader {
 
         /** The chunk index held (from its retained topic) whose bytes hash to the manifest's {@code index}. */
         Optional<byte[]> heldIndex(Manifest m);
+
+        /** The update's lock, which every call into the downloader holds: the chunk fill's thread takes it to write. */
+        Object lock();
     }
 
     /** A chunk index as published and as decoded, already checked against the manifest that names it. */
@@ -119,7 +124,8 @@ final class Downloader {
         Staging staging = Staging.start(banks, host.state().inactive(), cose, m.count());
         if (index.isPresent()) Staging.saveIndex(banks, host.state().inactive(), index.get().published());
         session = new DownloadSession(m, manifestPayload, topic,
-                new Transfer(m, new BitSet(), index.map(VerifiedIndex::index)), pacer(m), staging, nanos.getAsLong());
+                new Transfer(m, new BitSet(), index.map(VerifiedIndex::index)), pacer(m), staging,
+                Staging.reusedFile(banks, host.state().inactive()), new BitSet(), nanos.getAsLong());
         Log.info("manifest accepted: fw=" + m.fw() + " ver=" + m.ver() + " size=" + m.size() + " chunks="
                 + m.count() + "x" + m.chunk() + " into bank " + host.state().inactive().wire()
                 + (index.isPresent() ? " with its chunk index" : ""));
@@ -127,17 +133,18 @@ final class Downloader {
     }
 
     /**
-     * The chunk index arrived (retained, on a firmware topic): a download taken up from disk that waits for it
-     * checks it against its manifest, fills and asks for the rest.
+     * The chunk index arrived (retained, on a firmware topic; {@code sha256} of its bytes computed once, on
+     * arrival): a download taken up from disk that waits for it checks it against its manifest, fills and asks
+     * for the rest.
      */
-    void indexArrived(byte[] published) {
+    void indexArrived(byte[] published, byte[] sha256) {
         DownloadSession d = session;
         if (d == null || !d.awaitingIndex()
-                || !MessageDigest.isEqual(Sha256.digest(published), Sha256.parse(d.manifest.index().orElseThrow()))) {
+                || !MessageDigest.isEqual(sha256, Sha256.parse(d.manifest.index().orElseThrow()))) {
             return;
         }
         try {
-            d.useIndex(ChunkIndexCodec.decodeFor(d.manifest, published));
+            d.useIndex(ChunkIndexCodec.decodeFor(d.manifest, published, sha256));
             Staging.saveIndex(banks, host.state().inactive(), published);
         } catch (IOException e) {
             Log.warn("cannot keep the chunk index with the download (a restart waits for it again): " + e.getMessage());
@@ -154,26 +161,92 @@ final class Downloader {
 
     /**
      * Before the first need of a download with its chunk index: fill what the device already holds, durable
-     * before it is counted, then ask for the rest (or finish). Without an index, or while it is awaited, this
-     * only asks (the need of a download waiting for its index is empty).
+     * before it is counted, then ask for the rest (or finish). The fill runs on a thread of its own, so that
+     * the link is served meanwhile (keep-alive, acknowledgements, other messages); until it ends nothing is
+     * asked for (asking would fetch what the fill is about to copy), chunks that arrive are written as usual,
+     * and a download closed or replaced meanwhile stops it. Without an index, or while it is awaited, this only
+     * asks (the need of a download waiting for its index is empty).
      */
     private void fillThenAsk(DownloadSession d) {
         Optional<ChunkIndex> index = d.transfer.index();
-        if (index.isPresent() && !d.transfer.complete()) {
-            try {
-                ChunkFill.Cost c = ChunkFill.run(d, index.get(), fillSources(), config.syncChunks(), filled -> {
+        if (index.isEmpty() || d.transfer.complete()) {
+            askOrFinish(d);
+            return;
+        }
+        List<ChunkFill.Source> sources;
+        try {
+            sources = fillSources();
+        } catch (IOException e) {
+            storageFailed(d, "cannot look for chunks to fill into bank " + host.state().inactive().wire(), e);
+            return;
+        }
+        BitSet wanted = new BitSet();
+        wanted.set(0, d.manifest.count());
+        wanted.andNot(d.transfer.receivedSet());
+        d.filling = true;
+        d.lastActivityAt = nanos.getAsLong();
+        // The chunk index just arrived and was decoded: megabytes, and the transient copies of it (the MQTT
+        // client's, the decoder's) are larger than the 4 MB young generation, so they were promoted and would
+        // hold old-generation pages until a full collection comes by chance. One now returns them before the
+        // fill and the stream add their own (measured in docs/benchmarks.md, "Delta updates": peak RSS).
+        System.gc();
+        Thread.ofPlatform().name("reizi-fill").daemon().start(() -> fill(d, index.get(), sources, wanted));
+    }
+
+    /** The fill's thread: scans and copies without the lock, takes it for each write and at the end. */
+    private void fill(DownloadSession d, ChunkIndex index, List<ChunkFill.Source> sources, BitSet wanted) {
+        Object lock = host.lock();
+        ChunkFill.Target target = new ChunkFill.Target() {
+            @Override
+            public ChunkFill.Copy fill(int seq, byte[] data) throws IOException {
+                faults.fillingChunk();
+                synchronized (lock) {
+                    if (session != d) return ChunkFill.Copy.STOP;
+                    // Fed with the lock held, which is what the timer's beat proves too: the scan, which holds no
+                    // lock, leaves the timer free to beat and must not hide a stuck one.
+                    guard.progressing();
+                    return d.fill(seq, data) ? ChunkFill.Copy.WRITTEN : ChunkFill.Copy.ALREADY_RECEIVED;
+                }
+            }
+
+            @Override
+            public boolean durable(int filled) throws IOException {
+                synchronized (lock) {
+                    if (session != d) return false;
                     faults.beforeSync();
                     d.sync();
-                    faults.afterFilled(filled);
-                }, guard::progressing);
-                Log.info("filled " + c.chunks() + " of " + d.manifest.count() + " chunks (" + c.bytes() + " bytes) from what"
-                        + " the device holds: scanned " + c.scannedBytes() + " bytes in " + c.scanMs() + " ms, copied in "
-                        + c.copyMs() + " ms; " + d.transfer.receivedCount() + " chunks on disk");
-            } catch (IOException e) {
-                storageFailed(d, "cannot fill chunks into bank " + host.state().inactive().wire(), e);
-                return;
+                }
+                faults.afterFilled(filled);
+                return true;
             }
+        };
+        ChunkFill.Cost cost;
+        try {
+            cost = ChunkFill.run(d.manifest, wanted, index, sources, config.syncChunks(), target, d::closed);
+        } catch (ChunkFill.Stopped stopped) {
+            Log.info("chunk fill of ver=" + d.manifest.ver() + " stopped: its download was closed or replaced");
+            return;
+        } catch (IOException e) {
+            synchronized (lock) {
+                if (session == d) storageFailed(d, "cannot fill chunks into bank " + host.state().inactive().wire(), e);
+            }
+            return;
+        } catch (RuntimeException e) {
+            guard.panic("chunk fill of ver=" + d.manifest.ver() + " failed", e); // recovery takes the download up from disk
+            return;
         }
+        synchronized (lock) {
+            if (session != d) return;
+            d.filling = false;
+            if (!sync(d)) return; // records the reused chunks the fill's last checkpoint left unrecorded
+            Log.info("filled " + cost.chunks() + " of " + d.manifest.count() + " chunks (" + cost.bytes() + " bytes) from"
+                    + " what the device holds: scanned " + cost.scannedBytes() + " bytes in " + cost.scanMs()
+                    + " ms, copied in " + cost.copyMs() + " ms; " + d.transfer.receivedCount() + " chunks on disk");
+            askOrFinish(d);
+        }
+    }
+
+    private void askOrFinish(DownloadSession d) {
         if (d.transfer.complete()) {
             finish(d);
             return;
@@ -181,7 +254,10 @@ final class Downloader {
         publishNeed(d, d.transfer.need());
     }
 
-    /** The index kept with the download (a restart need not wait for it), else the one held from its topic. */
+    /**
+     * The index kept with the download (a restart need not wait for it), else the one held from its topic;
+     * either hashes to the manifest's {@code index} (checked here, or by the host on arrival).
+     */
     private Optional<byte[]> savedOrHeldIndex(Manifest m) throws IOException {
         byte[] named = Sha256.parse(m.index().orElseThrow());
         Optional<byte[]> saved = Staging.savedIndex(banks, host.state().inactive())
@@ -226,12 +302,16 @@ final class Downloader {
             }
             Manifest m = host.trusted(leftover.get().cose());
             Optional<byte[]> held = m.index().isPresent() ? savedOrHeldIndex(m) : Optional.empty();
-            Optional<ChunkIndex> index = held.isPresent() ? Optional.of(ChunkIndexCodec.decodeFor(m, held.get()))
+            // its hash is the manifest's (savedOrHeldIndex): not computed again
+            Optional<ChunkIndex> index = held.isPresent()
+                    ? Optional.of(ChunkIndexCodec.decodeFor(m, held.get(), Sha256.parse(m.index().orElseThrow())))
                     : Optional.empty();
             Transfer t = new Transfer(m, leftover.get().durable(), index);
+            Bank inactive = host.state().inactive();
             DownloadSession d = new DownloadSession(m, CoseSign1.decode(leftover.get().cose()).payload(),
-                    config.manifestTopic(config.id()), t, pacer(m),
-                    Staging.resume(banks, host.state().inactive(), m.count()), nanos.getAsLong());
+                    config.manifestTopic(config.id()), t, pacer(m), Staging.resume(banks, inactive, m.count()),
+                    Staging.reusedFile(banks, inactive), Staging.savedReused(banks, inactive, m.count(),
+                            leftover.get().durable()), nanos.getAsLong());
             session = d;
             waiting = null; // taken up: a refusal from here on waits anew
             host.downloading(m.ver());
@@ -287,6 +367,7 @@ final class Downloader {
                 return;
             }
         }
+        if (d.filling) return; // the fill's end finishes the download or asks for the rest
         if (d.transfer.complete()) {
             finish(d);
         } else if (chunk.seq() == d.manifest.count() - 1 || d.transfer.covers(d.lastNeed)) {
@@ -308,6 +389,10 @@ final class Downloader {
         DownloadSession d = session;
         if (d == null) return;
         if (d.syncDue(Integer.MAX_VALUE, config.syncInterval().toNanos(), now) && !syncBehind(d)) return;
+        if (d.filling) { // no chunk is expected: no stall, only the progress, which shows the link carries
+            if (now - host.lastStatusAt() >= config.statusInterval().toNanos()) host.publish(filling(d).build());
+            return;
+        }
         long stall = (guard.net() == NetworkHealth.Net.GOOD
                 ? config.stallInterval() : config.watchdog().stallIntervalDegraded()).toNanos();
         if (now - d.lastActivityAt < stall) {
@@ -375,7 +460,7 @@ final class Downloader {
 
     /** Where the download is, without asking for anything (after a reconnect). */
     void publishProgress() {
-        if (session != null) host.publish(progress(session, OtaState.DOWNLOADING).build());
+        if (session != null) host.publish((session.filling ? filling(session) : progress(session, OtaState.DOWNLOADING)).build());
     }
 
     /** The current need again (the same manifest again, a refusal of another manifest). */
@@ -388,6 +473,10 @@ final class Downloader {
         if (d.awaitingIndex()) {
             d.lastActivityAt = now;
             host.publish(progress(d, OtaState.DOWNLOADING).need(List.of()).detail(waitingForIndex(d.manifest)).build());
+            return;
+        }
+        if (d.filling) { // asked for once the fill ends
+            host.publish(filling(d).build());
             return;
         }
         d.pacer.asked(need, d.transfer, now);
@@ -478,7 +567,10 @@ final class Downloader {
 
     /** Makes what was received durable and closes the files (the process is ending). */
     void shutdown() {
-        if (session != null) sync(session);
+        if (session != null) {
+            session.filling = false; // a fill ends with the process: what it reused is recorded with the sync
+            sync(session);
+        }
         close();
     }
 
@@ -506,6 +598,12 @@ final class Downloader {
         StatusBuilder b = host.status(s).release(d.manifest).progress(t.receivedCount(), d.manifest.count(),
                 t.receivedBytes(), (double) t.receivedCount() / d.manifest.count(), d.rateBps(nanos.getAsLong()));
         return d.manifest.index().isPresent() ? b.reused(d.reused(), d.reusedBytes()) : b;
+    }
+
+    /** A download whose chunk fill runs: its progress, no need. */
+    private StatusBuilder filling(DownloadSession d) {
+        return progress(d, OtaState.DOWNLOADING).detail("filling chunks from what the device holds; asking for the rest"
+                + " once that is done");
     }
 
     /** The status detail of a download that asks for nothing until the chunk index its manifest names is there. */

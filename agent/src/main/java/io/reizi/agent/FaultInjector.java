@@ -11,10 +11,10 @@ import java.util.Optional;
  * unpacking did), {@code trial-hang@N} makes it never return (as a jar whose start() never does), {@code halt@PHASE} ends the process like a kill -9 right after the update journals PHASE
  * ({@code verifying}, {@code staged}, {@code switching}, {@code trial}, {@code committing}, {@code rolling_back}),
  * {@code halt-fill@N} likewise once N chunks filled from what the device holds are durable (delta, contract 1.1).
- * Each fires once.
+ * Each fires once, except {@code slow-fill@MS}: every chunk the fill copies takes MS ms longer.
  */
 final class FaultInjector {
-    enum Kind { THROW, BLOCK, SYNC_IO, TRIAL, TRIAL_HANG, HALT, HALT_FILL }
+    enum Kind { THROW, BLOCK, SYNC_IO, TRIAL, TRIAL_HANG, HALT, HALT_FILL, SLOW_FILL }
 
     /** The exit status of a process killed by SIGKILL, which {@code halt@PHASE} imitates. */
     static final int KILLED = 137;
@@ -36,7 +36,7 @@ final class FaultInjector {
         }
         String[] parts = spec.get().split("@");
         if (parts.length != 2) {
-            throw new IllegalArgumentException("inject-fault must be KIND@N (throw, block, sync-io, trial, trial-hang) or halt@PHASE");
+            throw new IllegalArgumentException("inject-fault must be KIND@N (throw, block, sync-io, trial, trial-hang, halt-fill, slow-fill) or halt@PHASE");
         }
         kind = Optional.of(Kind.valueOf(parts[0].trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
         haltAfter = kind.get() == Kind.HALT ? Optional.of(Phase.Name.parse(parts[1].trim())) : Optional.empty();
@@ -76,6 +76,16 @@ final class FaultInjector {
         }
         Log.warn("injected fault: the trial hangs");
         new java.util.concurrent.CountDownLatch(1).await(); // until interrupted
+    }
+
+    /** {@code slow-fill@MS}: each chunk the fill copies takes MS ms longer (a long fill, to test what goes on meanwhile). */
+    void fillingChunk() {
+        if (kind.orElse(null) != Kind.SLOW_FILL) return;
+        try {
+            Thread.sleep(at);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void afterFilled(int filled) {

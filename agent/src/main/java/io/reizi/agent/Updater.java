@@ -55,8 +55,8 @@ public final class Updater implements UpdateSteps.Machine {
         void stalled();
 
         /**
-         * A long step on the pipeline's own thread is making progress (the delta fill scans and copies hundreds of
-         * MB under the update's lock, so the timer cannot beat meanwhile): the heartbeat is fed.
+         * A long step of the pipeline is making progress (the delta fill copies hundreds of MB on its own thread,
+         * taking the update's lock for each write, and says so with the lock held): the heartbeat is fed.
          */
         void progressing();
 
@@ -316,13 +316,15 @@ public final class Updater implements UpdateSteps.Machine {
             policy.check(manifest, state, System.currentTimeMillis() / 1000);
             Optional<Downloader.VerifiedIndex> index = Optional.empty();
             if (manifest.index().isPresent()) {
-                Optional<byte[]> held = indexFor(topic, manifest);
+                Optional<HeldIndex> held = indexFor(topic, manifest);
                 if (held.isEmpty()) {
                     awaitIndex(topic, payload, manifest);
                     return;
                 }
-                // checked before anything is written
-                index = Optional.of(new Downloader.VerifiedIndex(held.get(), ChunkIndexCodec.decodeFor(manifest, held.get())));
+                // checked before anything is written, with the hash computed on arrival
+                byte[] published = held.get().published();
+                index = Optional.of(new Downloader.VerifiedIndex(published,
+                        ChunkIndexCodec.decodeFor(manifest, published, Sha256.parse(held.get().sha()))));
             }
             accept(topic, payload, envelope.payload(), manifest, index);
         } catch (Refusal r) {
@@ -376,8 +378,9 @@ public final class Updater implements UpdateSteps.Machine {
             indexes.remove(stem);
             return;
         }
-        indexes.put(stem, new HeldIndex(payload, Sha256.text(Sha256.digest(payload))));
-        downloads.indexArrived(payload);
+        byte[] sha = Sha256.digest(payload); // once: the download and a waiting manifest use it
+        indexes.put(stem, new HeldIndex(payload, Sha256.text(sha)));
+        downloads.indexArrived(payload, sha);
         if (awaitingIndex != null && stem(awaitingIndex.topic()).equals(stem)) {
             Deferred d = awaitingIndex;
             awaitingIndex = null;
@@ -390,8 +393,8 @@ public final class Updater implements UpdateSteps.Machine {
      * the manifest's own topic unless it is plainly another release's (a stale retained index that the new
      * one will replace), which {@link ChunkIndexCodec#decodeFor} then refuses; else none yet.
      */
-    private Optional<byte[]> indexFor(String manifestTopic, Manifest m) {
-        Optional<byte[]> named = heldIndex(m);
+    private Optional<HeldIndex> indexFor(String manifestTopic, Manifest m) {
+        Optional<HeldIndex> named = held(m);
         if (named.isPresent()) return named;
         HeldIndex same = indexes.get(stem(manifestTopic));
         if (same == null) return Optional.empty();
@@ -400,13 +403,12 @@ public final class Updater implements UpdateSteps.Machine {
         } catch (Refusal undecodable) {
             // named by this manifest's topic and unreadable: refused as the manifest's index
         }
-        return Optional.of(same.published());
+        return Optional.of(same);
     }
 
     /** The held index whose bytes hash to the manifest's {@code index}, whichever topic it came on. */
-    private Optional<byte[]> heldIndex(Manifest m) {
-        return indexes.values().stream().filter(i -> i.sha().equals(m.index().orElseThrow())).map(HeldIndex::published)
-                .findFirst();
+    private Optional<HeldIndex> held(Manifest m) {
+        return indexes.values().stream().filter(i -> i.sha().equals(m.index().orElseThrow())).findFirst();
     }
 
     private void awaitIndex(String topic, byte[] payload, Manifest m) {
@@ -677,7 +679,12 @@ public final class Updater implements UpdateSteps.Machine {
 
         @Override
         public Optional<byte[]> heldIndex(Manifest m) {
-            return Updater.this.heldIndex(m);
+            return held(m).map(HeldIndex::published);
+        }
+
+        @Override
+        public Object lock() {
+            return Updater.this;
         }
     }
 }

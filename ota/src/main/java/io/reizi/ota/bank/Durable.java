@@ -14,14 +14,20 @@ import java.nio.file.StandardOpenOption;
  * Each step is a {@link FaultPoint} (before and after), so power-cut tests can stop the process at any of them.
  */
 public final class Durable {
+    private static final int WRITE_SLICE = 64 << 10;
+
     private Durable() {}
 
     public static void writeAtomically(Path file, byte[] content) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(content);
-            while (buf.hasRemaining()) ch.write(buf);
+            // In slices: NIO copies a heap buffer through a direct one of its size, which it then keeps for the
+            // thread (a 1.6 MB chunk index written whole stayed 1.6 MB of native memory on the MQTT thread).
+            for (int off = 0; off < content.length; ) {
+                ByteBuffer buf = ByteBuffer.wrap(content, off, Math.min(WRITE_SLICE, content.length - off));
+                while (buf.hasRemaining()) off += ch.write(buf);
+            }
             force(ch, file);
         }
         move(tmp, file);

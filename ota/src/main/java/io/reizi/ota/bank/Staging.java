@@ -29,6 +29,8 @@ public final class Staging implements Closeable {
     static final String MANIFEST = "download.cose";
     /** The chunk index the download's manifest names (contract 1.1), so that a restart need not wait for it. */
     static final String INDEX = "download.index";
+    /** The chunks of the download filled from what the device held (contract 1.1 {@code reused}), as a bitmap. */
+    static final String REUSED = "reused.bitmap";
     public static final String IMAGE = "image";
     public static final String SIGNED_MANIFEST = "manifest.cose";
     /** Far above any manifest the broker lets through (its message_size_limit is about 1 MiB). */
@@ -155,6 +157,23 @@ public final class Staging implements Closeable {
         return Optional.of(Files.readAllBytes(index));
     }
 
+    /** Where the download into {@code bank} records its reused chunks (written atomically by the caller). */
+    public static Path reusedFile(BankBackend banks, Bank bank) {
+        return banks.bankDir(bank).resolve(REUSED);
+    }
+
+    /**
+     * The reused chunks recorded with the download into {@code bank}, only those the durable bitmap has too
+     * ({@code durable}); none when the record is missing or is not a bitmap of {@code count} chunks.
+     */
+    public static BitSet savedReused(BankBackend banks, Bank bank, int count, BitSet durable) throws IOException {
+        Path file = reusedFile(banks, bank);
+        if (!Files.exists(file) || Files.size(file) > (count + 7) / 8) return new BitSet();
+        BitSet reused = BitSet.valueOf(Files.readAllBytes(file));
+        reused.and(durable);
+        return reused;
+    }
+
     /** SHA-256 of the first {@code size} bytes of a file or partition. */
     public static String hashOf(Path file, long size) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -195,6 +214,7 @@ public final class Staging implements Closeable {
         }
         Files.deleteIfExists(meta.resolve(BITMAP));
         Files.deleteIfExists(meta.resolve(INDEX));
+        Files.deleteIfExists(meta.resolve(REUSED));
         Durable.syncDir(meta);
     }
 
@@ -220,7 +240,7 @@ public final class Staging implements Closeable {
     /** Removes a download's files (a partition itself stays, with whatever was written to it). */
     public static void discard(BankBackend banks, Bank bank) throws IOException {
         Path meta = banks.bankDir(bank);
-        for (String f : new String[] {BITMAP, MANIFEST, INDEX}) Files.deleteIfExists(meta.resolve(f));
+        for (String f : new String[] {BITMAP, MANIFEST, INDEX, REUSED}) Files.deleteIfExists(meta.resolve(f));
         if (!banks.stagingPath(bank).equals(banks.imagePath(bank))) Files.deleteIfExists(banks.stagingPath(bank));
     }
 

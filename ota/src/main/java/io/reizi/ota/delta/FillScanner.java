@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Finds the chunks of a release that a device already holds, at any byte offset of a source (the active
@@ -15,7 +16,8 @@ import java.util.List;
  * rolls through the source once, its weak checksum is looked up in a hash table of the wanted chunks, and a
  * hit is confirmed by SHA-256 against the index. The short last chunk has a window of its own in the same
  * pass. Memory: the table (a few ints per chunk, next to the index) and one bounded read buffer, whatever the
- * source's size. No I/O of its own: it reads through {@link Source}.
+ * source's size; matches are handed out as they are found, not collected. No I/O of its own: it reads through
+ * {@link Source}.
  */
 public final class FillScanner {
     /** Where bytes come from; {@link FileSource} reads a file or a partition. */
@@ -30,8 +32,12 @@ public final class FillScanner {
     /** Chunk {@code seq} is the {@code length} bytes at {@code offset} of the source scanned. */
     public record Match(int seq, long offset, int length) {}
 
-    /** Read buffer for a source at least this large; a window of a larger chunk gets 2 chunks + 1. */
-    static final int MIN_BUFFER = 1 << 20;
+    /**
+     * Read buffer for a source at least this large; a window of a larger chunk gets 2 chunks + 1. Small: a
+     * read into a heap buffer goes through a direct buffer of its size that NIO caches per thread (measured:
+     * 1 MiB here cost 1.6 MB of native memory during the fill), and refills are cheap next to the per-byte roll.
+     */
+    static final int MIN_BUFFER = 256 << 10;
     private static final int FILTER_BITS = 18;
     private static final int MIX = 0x9E3779B1;
 
@@ -39,6 +45,7 @@ public final class FillScanner {
     private final int fullLength;
     private final int lastSeq;
     private final int lastLength;
+    /** The wanted chunks' weak checksums as ints: probed on every filter hit, a sixth of all offsets. */
     private final int[] weakOf;
     /** Chained hash table of the wanted full-length chunks, by weak checksum: bucket head, then next seq. */
     private final int[] head;
@@ -72,13 +79,14 @@ public final class FillScanner {
         this.head = new int[1 << bits];
         Arrays.fill(head, -1);
         for (int seq = wanted.nextSetBit(0); seq >= 0 && seq < m.count(); seq = wanted.nextSetBit(seq + 1)) {
-            weakOf[seq] = index.weak(seq);
+            int weak = index.weak(seq);
+            weakOf[seq] = weak;
             if (seq == lastSeq && lastLength != fullLength) {
                 shortWanted = true;
                 continue;
             }
-            int bucket = bucket(weakOf[seq]);
-            int h = weakOf[seq] * MIX;
+            int bucket = bucket(weak);
+            int h = weak * MIX;
             filter[h >>> (32 - FILTER_BITS + 6)] |= 1L << (h >>> (32 - FILTER_BITS));
             next[seq] = head[bucket];
             head[bucket] = seq;
@@ -101,16 +109,23 @@ public final class FillScanner {
         return !shortWanted && fullLeft == 0;
     }
 
-    /**
-     * Rolls through {@code source} once; returns the chunks it holds that no earlier scan found (each at the
-     * first offset where it was seen). A chunk of identical content to another is found at the same offset.
-     */
+    /** {@link #scan(Source, Consumer)}, the matches collected (for a small source: each is an object). */
     public List<Match> scan(Source source) throws IOException {
         List<Match> matches = new ArrayList<>();
+        scan(source, matches::add);
+        return matches;
+    }
+
+    /**
+     * Rolls through {@code source} once; hands {@code matches} the chunks it holds that no earlier scan found
+     * (each at the first offset where it was seen), as it finds them. A chunk of identical content to another
+     * is found at the same offset.
+     */
+    public void scan(Source source, Consumer<Match> matches) throws IOException {
         long size = source.size();
         boolean full = fullLeft > 0 && size >= fullLength;
         boolean last = shortWanted && size >= lastLength;
-        if (!full && !last) return matches;
+        if (!full && !last) return;
         int n = fullLength;
         int s = lastLength;
         int widest = full ? Math.max(n, last ? s : 0) : s;
@@ -131,7 +146,7 @@ public final class FillScanner {
             lb = w.value() >>> 16;
         }
         final long[] bits = filter;
-        final int lastWeak = weakOf[lastSeq];
+        final int lastWeak = index.weak(lastSeq);
         for (long p = 0; ; p++) {
             int at = (int) (p - bufStart);
             if (full && p + n <= size) {
@@ -144,7 +159,7 @@ public final class FillScanner {
             if (last && p + s <= size && (la | lb << 16) == lastWeak) {
                 sha.update(buf, at, s);
                 if (index.strongMatches(lastSeq, sha.digest())) {
-                    matches.add(new Match(lastSeq, p, s));
+                    matches.accept(new Match(lastSeq, p, s));
                     found.set(lastSeq);
                     shortWanted = false;
                     last = false;
@@ -173,11 +188,10 @@ public final class FillScanner {
                 lb = (lb - s * out + la) & 0xffff;
             }
         }
-        return matches;
     }
 
     /** Every wanted full-length chunk with this weak checksum and the window's SHA-256; each is then unlinked. */
-    private void matchFull(int weak, byte[] buf, int at, long p, MessageDigest sha, List<Match> matches) {
+    private void matchFull(int weak, byte[] buf, int at, long p, MessageDigest sha, Consumer<Match> matches) {
         int bucket = bucket(weak);
         byte[] digest = null;
         int prev = -1;
@@ -192,7 +206,7 @@ public final class FillScanner {
                 hit = index.strongMatches(seq, digest);
             }
             if (hit) {
-                matches.add(new Match(seq, p, fullLength));
+                matches.accept(new Match(seq, p, fullLength));
                 found.set(seq);
                 if (prev < 0) head[bucket] = following;
                 else next[prev] = following;

@@ -19,6 +19,11 @@ public final class ChunkIndex {
 
     /** {@code weak} is {@code count} × 4 bytes big-endian, {@code strong} {@code count} × 32 bytes. */
     public ChunkIndex(long ver, int chunk, int count, byte[] weak, byte[] strong) {
+        this(ver, chunk, count, weak.clone(), strong.clone(), true);
+    }
+
+    /** Takes {@code weak} and {@code strong} as they are: the codec's own fresh arrays (a second copy of an index is megabytes). */
+    ChunkIndex(long ver, int chunk, int count, byte[] weak, byte[] strong, boolean owned) {
         if (chunk < 1 || count < 0) throw new IllegalArgumentException("chunk " + chunk + ", count " + count);
         if (weak.length != (long) count * WEAK_BYTES || strong.length != (long) count * STRONG_BYTES) {
             throw new IllegalArgumentException("weak/strong lengths do not fit " + count + " chunks");
@@ -26,8 +31,8 @@ public final class ChunkIndex {
         this.ver = ver;
         this.chunk = chunk;
         this.count = count;
-        this.weak = weak.clone();
-        this.strong = strong.clone();
+        this.weak = weak;
+        this.strong = strong;
     }
 
     public long ver() {

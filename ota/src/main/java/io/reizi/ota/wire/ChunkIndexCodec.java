@@ -41,7 +41,7 @@ public final class ChunkIndexCodec {
             throw malformed("index strong is " + strong.length + " bytes, count " + count + " needs "
                     + count * ChunkIndex.STRONG_BYTES);
         }
-        return new ChunkIndex(ver, (int) chunk, (int) count, weak, strong);
+        return new ChunkIndex(ver, (int) chunk, (int) count, weak, strong, true);
     }
 
     /**
@@ -50,10 +50,14 @@ public final class ChunkIndexCodec {
      * or {@code count} disagree with the manifest.
      */
     public static ChunkIndex decodeFor(Manifest m, byte[] published) throws Refusal {
+        return decodeFor(m, published, Sha256.digest(published));
+    }
+
+    /** {@link #decodeFor(Manifest, byte[])} with the SHA-256 of {@code published} already computed (on arrival). */
+    public static ChunkIndex decodeFor(Manifest m, byte[] published, byte[] sha256) throws Refusal {
         String named = m.index().orElseThrow(() -> new IllegalArgumentException("the manifest names no index"));
-        if (!MessageDigest.isEqual(Sha256.digest(published), Sha256.parse(named))) {
-            throw malformed("the chunk index's SHA-256 " + Sha256.text(Sha256.digest(published))
-                    + " is not the manifest's index " + named);
+        if (!MessageDigest.isEqual(sha256, Sha256.parse(named))) {
+            throw malformed("the chunk index's SHA-256 " + Sha256.text(sha256) + " is not the manifest's index " + named);
         }
         ChunkIndex index = decode(published);
         if (index.ver() != m.ver() || index.chunk() != m.chunk() || index.count() != m.count()) {
