@@ -11,8 +11,13 @@ import java.security.KeyFactory;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
+import java.security.spec.ECPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.params.ECPublicKeyParameters;
+import org.bouncycastle.crypto.util.PublicKeyFactory;
 import org.bouncycastle.math.ec.custom.sec.SecP256R1Curve;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemReader;
@@ -42,17 +47,57 @@ public final class PublicKeys {
 
     /** A SubjectPublicKeyInfo DER; {@code source} names the key in refusals, {@code where} in errors. */
     static Keys.PublicKey fromSpki(byte[] spki, String source, String where) throws IOException {
+        StringBuilder refusals = new StringBuilder();
         for (Keys.Alg alg : Keys.Alg.values()) {
             java.security.PublicKey key;
             try {
                 key = KeyFactory.getInstance(alg.jcaKeyFactory).generatePublic(new X509EncodedKeySpec(spki));
             } catch (GeneralSecurityException e) {
-                continue; // not this kind of key: the two factories refuse each other's algorithm identifiers
+                // Not this kind of key (the two factories refuse each other's algorithm identifiers), or a
+                // form the JDK does not read (a compressed EC point): both reasons are named if none reads it.
+                refusals.append(refusals.isEmpty() ? "" : "; ").append(alg).append(": ").append(e.getMessage());
+                continue;
             }
             if (key instanceof ECPublicKey ec) requireP256(ec, where);
             return new Keys.PublicKey(alg, key, Arrays.copyOf(Sha256.digest(key.getEncoded()), 8), source);
         }
-        throw new IOException(where + ": only Ed25519 and ECDSA P-256 public keys are supported");
+        return viaBouncyCastle(spki, source, where, refusals.toString());
+    }
+
+    /**
+     * What the JDK does not read, Bouncy Castle may: a P-256 key with a compressed point (OpenSSL writes one with
+     * {@code -conv_form compressed}). Its parser is loaded only then; the point is handed back to the JDK.
+     */
+    private static Keys.PublicKey viaBouncyCastle(byte[] spki, String source, String where, String refusals) throws IOException {
+        IOException unsupported = new IOException(where + ": only Ed25519 and ECDSA P-256 public keys are supported ("
+                + refusals + ")");
+        AsymmetricKeyParameter key;
+        try {
+            key = PublicKeyFactory.createKey(spki);
+        } catch (IOException | RuntimeException e) {
+            throw unsupported;
+        }
+        if (!(key instanceof ECPublicKeyParameters ec) || !new SecP256R1Curve().equals(ec.getParameters().getCurve())) {
+            throw unsupported;
+        }
+        org.bouncycastle.math.ec.ECPoint q = ec.getQ().normalize();
+        try {
+            java.security.PublicKey jdk = KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(
+                    new ECPoint(q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger()), p256()));
+            return fromSpki(jdk.getEncoded(), source, where);
+        } catch (GeneralSecurityException e) {
+            throw unsupported;
+        }
+    }
+
+    private static ECParameterSpec p256() {
+        try {
+            AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
+            params.init(new ECGenParameterSpec("secp256r1"));
+            return params.getParameterSpec(ECParameterSpec.class);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no P-256", e);
+        }
     }
 
     /**
@@ -60,14 +105,7 @@ public final class PublicKeys {
      * point of P-256 is a configuration error at start, as it was with Bouncy Castle's parser.
      */
     private static void requireP256(ECPublicKey key, String where) throws IOException {
-        ECParameterSpec p256;
-        try {
-            AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
-            params.init(new ECGenParameterSpec("secp256r1"));
-            p256 = params.getParameterSpec(ECParameterSpec.class);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK has no P-256", e);
-        }
+        ECParameterSpec p256 = p256();
         ECParameterSpec own = key.getParams();
         if (!own.getCurve().equals(p256.getCurve()) || !own.getGenerator().equals(p256.getGenerator())
                 || !own.getOrder().equals(p256.getOrder())) {

@@ -66,6 +66,7 @@ class OpenSslKeysTest {
         assertRefused("off.pub", "not a point of P-256");
         assertRefused("ed.key", "not a PUBLIC KEY PEM");
         assertRefused("rsa.pub", "only Ed25519 and ECDSA P-256 public keys are supported");
+
     }
 
     private void assertRefused(String file, String why) {
@@ -73,6 +74,17 @@ class OpenSslKeysTest {
                 () -> PublicKeys.read(dir.resolve(file)));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(dir.resolve(file) + ": ")
                 && e.getMessage().contains(why), e.getMessage());
+    }
+
+    /** The JDK reads only uncompressed EC points; a compressed one is read through Bouncy Castle, same kid. */
+    @Test
+    void readsAP256KeyWithACompressedPoint() throws Exception {
+        assumeTrue(haveOpenssl(), "openssl not installed");
+        openssl(dir, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "p256.key");
+        openssl(dir, "ec", "-in", "p256.key", "-pubout", "-conv_form", "compressed", "-out", "compressed.pub");
+        Keys.PublicKey key = PublicKeys.read(dir.resolve("compressed.pub"));
+        assertEquals(Keys.Alg.ES256, key.alg());
+        assertArrayEquals(Keys.readPrivate(dir.resolve("p256.key")).kid(), key.kid());
     }
 
     @Test
