@@ -98,7 +98,7 @@ public class Goodput {
             System.out.flush();
             new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
         }
-        double cpu1 = cpuSeconds(agentPid);
+        double cpu1 = backlog ? Double.NaN : cpuSeconds(agentPid); // a backlog's first agent is stopped by now
         long t1 = System.nanoTime();
         stream(pub, "ota/firmware/" + device + "/chunk", messages);
         if (backlog) {

@@ -63,16 +63,20 @@ public class IdleFloor {
         }
     }
 
-    /** Trusted keys loaded, a signature made and checked (Ed25519, the lightweight API). */
+    /**
+     * Trusted keys loaded (as the agent does at start: the JDK's parser since issue 13), then a signature made
+     * and checked with Bouncy Castle's lightweight API (Ed25519), as the agent did until then.
+     */
     static final class BouncyCastle {
         static void use(Path trustDir, Path key) throws Exception {
-            TrustedKeys trust = TrustedKeys.load(trustDir);
+            TrustedKeys.load(trustDir);
+            Keys.SigningKey signing = Keys.readPrivate(key);
             Ed25519Signer signer = new Ed25519Signer();
-            signer.init(true, Keys.readPrivate(key).privateKey());
+            signer.init(true, signing.privateKey());
             signer.update(new byte[] {1}, 0, 1);
             byte[] signature = signer.generateSignature();
             Ed25519Signer verifier = new Ed25519Signer();
-            verifier.init(false, trust.keys().get(0).key());
+            verifier.init(false, signing.publicKey());
             verifier.update(new byte[] {1}, 0, 1);
             if (!verifier.verifySignature(signature)) throw new IllegalStateException("signature");
         }

@@ -9,9 +9,10 @@ cd "$here"
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-# The newest archive under target/ (bin/dist builds one when there is none), unpacked: sets archive and root.
+# $ARCHIVE, else the newest archive under target/ (bin/dist builds one when there is none), unpacked: sets
+# archive and root.
 unpack_archive() {
-  archive="$(ls -t target/reizi-*-linux-*.tar.gz 2>/dev/null | head -1 || true)"
+  archive="${ARCHIVE:-$(ls -t target/reizi-*-linux-*.tar.gz 2>/dev/null | head -1 || true)}"
   [ -n "$archive" ] || { bin/dist > /dev/null; archive="$(ls -t target/reizi-*-linux-*.tar.gz | head -1)"; }
   tar -C "$work" -xzf "$archive"
   root="$(ls -d "$work"/reizi-*)"

@@ -5,18 +5,17 @@ import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Refusal;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.util.Arrays;
+import java.security.GeneralSecurityException;
+import java.security.Signature;
+import java.security.SignatureException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
-import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
@@ -145,27 +144,27 @@ public final class CoseSign1 {
         }
     }
 
-    /** Checks the envelope's signature against one public key. */
+    /**
+     * Checks the envelope's signature against one public key, with the JDK's verifiers (the key is the JDK's:
+     * {@link PublicKeys#read}). Both algorithms' signatures are 64 bytes (ES256 as raw {@code r || s}); a
+     * signature the verifier cannot even parse (a value out of range) does not verify.
+     */
     public static boolean verify(Envelope env, Keys.PublicKey key) {
-        if (key.alg().coseId() != env.alg()) return false;
+        if (key.alg().coseId() != env.alg() || env.signature().length != 64) return false;
         byte[] toBeSigned = sigStructure(env.protectedHeader(), env.payload());
-        AsymmetricKeyParameter k = key.key();
-        if (k instanceof Ed25519PublicKeyParameters ed) {
-            if (env.signature().length != Ed25519PublicKeyParameters.KEY_SIZE * 2) return false;
-            Ed25519Signer verifier = new Ed25519Signer();
-            verifier.init(false, ed);
-            verifier.update(toBeSigned, 0, toBeSigned.length);
-            return verifier.verifySignature(env.signature());
+        Signature verifier;
+        try {
+            verifier = Signature.getInstance(key.alg().jcaSignature());
+            verifier.initVerify(key.key());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK cannot verify " + key.alg() + " with key " + key.source(), e);
         }
-        if (k instanceof ECPublicKeyParameters ec) {
-            if (env.signature().length != 64) return false;
-            BigInteger r = new BigInteger(1, Arrays.copyOfRange(env.signature(), 0, 32));
-            BigInteger s = new BigInteger(1, Arrays.copyOfRange(env.signature(), 32, 64));
-            ECDSASigner verifier = new ECDSASigner();
-            verifier.init(false, ec);
-            return verifier.verifySignature(sha256(toBeSigned), r, s);
+        try {
+            verifier.update(toBeSigned);
+            return verifier.verify(env.signature());
+        } catch (SignatureException e) {
+            return false;
         }
-        return false;
     }
 
     /** The bytes that are signed: {@code ["Signature1", protected, h'', payload]} with definite lengths. */

@@ -8,12 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HexFormat;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 import org.bouncycastle.crypto.generators.ECKeyPairGenerator;
 import org.bouncycastle.crypto.generators.Ed25519KeyPairGenerator;
@@ -28,7 +28,6 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.util.PrivateKeyFactory;
 import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
-import org.bouncycastle.crypto.util.PublicKeyFactory;
 import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -36,23 +35,36 @@ import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemWriter;
 
 /**
- * PEM key files and key ids, with Bouncy Castle's lightweight API (no JCA provider registration, which
- * costs start-up time and memory). Ed25519 and ECDSA P-256 are the two kinds the contract signs with.
+ * PEM key files and key ids. Ed25519 and ECDSA P-256 are the two kinds the contract signs with.
+ *
+ * <p>Signing keys (keygen, publish) use Bouncy Castle's lightweight API. Trusted public keys, which the agent
+ * reads at every start, are read by {@link PublicKeys} with the JDK's providers instead.
  */
 public final class Keys {
     private static final ECNamedDomainParameters P256 = ECNamedDomainParameters.lookup(SECObjectIdentifiers.secp256r1);
 
     public enum Alg {
-        ED25519(-8), ES256(-7);
+        ED25519(-8, "Ed25519", "Ed25519"),
+        /** The JDK's P1363 format is COSE's raw {@code r || s}. */
+        ES256(-7, "EC", "SHA256withECDSAinP1363Format");
 
         private final int coseId;
+        final String jcaKeyFactory;
+        private final String jcaSignature;
 
-        Alg(int coseId) {
+        Alg(int coseId, String jcaKeyFactory, String jcaSignature) {
             this.coseId = coseId;
+            this.jcaKeyFactory = jcaKeyFactory;
+            this.jcaSignature = jcaSignature;
         }
 
         public int coseId() {
             return coseId;
+        }
+
+        /** The JDK's name of the signature algorithm that verifies this kind of key. */
+        public String jcaSignature() {
+            return jcaSignature;
         }
 
         public static Alg fromCli(String s) {
@@ -67,8 +79,8 @@ public final class Keys {
     /** A private key ready to sign, with its public half and key id. */
     public record SigningKey(Alg alg, AsymmetricKeyParameter privateKey, AsymmetricKeyParameter publicKey, byte[] kid) {}
 
-    /** A public key ready to verify, with its key id and where it came from. */
-    public record PublicKey(Alg alg, AsymmetricKeyParameter key, byte[] kid, String source) {}
+    /** A public key ready to verify (the JDK's form), with its key id and where it came from. */
+    public record PublicKey(Alg alg, java.security.PublicKey key, byte[] kid, String source) {}
 
     private Keys() {}
 
@@ -131,18 +143,13 @@ public final class Keys {
         return new SigningKey(algOf(pub), priv, pub, kid(pub));
     }
 
-    /** Reads a SubjectPublicKeyInfo PEM. */
-    public static PublicKey readPublic(Path file) throws IOException {
-        Object pem = readPem(file);
-        if (!(pem instanceof SubjectPublicKeyInfo spki)) {
-            throw new IOException(file + ": not a PUBLIC KEY PEM");
+    /** The public half of a signing key, as {@link PublicKeys#read} reads it from its PEM. */
+    public static PublicKey publicOf(SigningKey key) {
+        try {
+            return PublicKeys.fromSpki(spkiDer(key.publicKey()), "kid " + HexFormat.of().formatHex(key.kid()), "signing key");
+        } catch (IOException e) {
+            throw new IllegalStateException("our own public key does not read back", e);
         }
-        AsymmetricKeyParameter key = PublicKeyFactory.createKey(spki);
-        if (key instanceof ECPublicKeyParameters ec) requireP256(ec.getParameters(), file);
-        else if (!(key instanceof Ed25519PublicKeyParameters)) {
-            throw new IOException(file + ": only Ed25519 and ECDSA P-256 public keys are supported");
-        }
-        return new PublicKey(algOf(key), key, kid(key), file.getFileName().toString());
     }
 
     static Alg algOf(AsymmetricKeyParameter key) {

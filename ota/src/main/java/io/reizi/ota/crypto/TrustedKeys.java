@@ -41,7 +41,7 @@ public final class TrustedKeys {
         List<Keys.PublicKey> keys = new ArrayList<>();
         for (Path f : files) {
             try {
-                keys.add(Keys.readPublic(f));
+                keys.add(PublicKeys.read(f));
             } catch (IOException e) {
                 // Keys names the file in its own messages (not a key, wrong curve); the JDK's name only the path.
                 String cause = FileErrors.cause(e);

@@ -79,10 +79,61 @@ class CoseSign1Test {
             Path pub = Files.writeString(dir.resolve(alg + ".pem"), Keys.publicPem(key.publicKey()));
             Keys.SigningKey read = Keys.readPrivate(priv);
             assertArrayEquals(key.kid(), read.kid());
-            assertArrayEquals(key.kid(), Keys.readPublic(pub).kid());
+            assertArrayEquals(key.kid(), PublicKeys.read(pub).kid());
             byte[] cose = CoseSign1.sign(PAYLOAD, read);
             TrustedKeys.load(dir).verify(CoseSign1.decode(cose));
         }
+    }
+
+    /**
+     * Signatures that must not verify, whichever library checks them: Ed25519 with S + L (the non-canonical
+     * twin of a valid one, RFC 8032 5.1.7), ES256 with r or s zero or at the group order, and an ES256
+     * signature read as Ed25519. Each is bad_signature, not an exception.
+     */
+    @Test
+    void outOfRangeSignaturesDoNotVerify() throws Exception {
+        Keys.SigningKey ed = Keys.generate(Keys.Alg.ED25519);
+        Keys.SigningKey ec = Keys.generate(Keys.Alg.ES256);
+        TrustedKeys trust = new TrustedKeys(List.of(publicOf(ed), publicOf(ec)));
+        CoseSign1.Envelope edEnv = CoseSign1.decode(CoseSign1.sign(PAYLOAD, ed));
+        assertSame(trust.keys().get(0), trust.verify(edEnv));
+        byte[] s = java.util.Arrays.copyOfRange(edEnv.signature(), 32, 64);
+        java.math.BigInteger l = java.math.BigInteger.TWO.pow(252).add(new java.math.BigInteger("27742317777372353535851937790883648493"));
+        byte[] sPlusL = littleEndian(new java.math.BigInteger(1, littleEndian(s)).add(l));
+        byte[] twin = edEnv.signature().clone();
+        System.arraycopy(sPlusL, 0, twin, 32, 32);
+        assertEquals(ErrorCode.BAD_SIGNATURE, refusal(() -> trust.verify(withSignature(edEnv, twin))));
+
+        CoseSign1.Envelope ecEnv = CoseSign1.decode(CoseSign1.sign(PAYLOAD, ec));
+        assertSame(trust.keys().get(1), trust.verify(ecEnv));
+        byte[] n = HexFormat.of().parseHex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+        for (int half = 0; half < 2; half++) {
+            byte[] zero = ecEnv.signature().clone();
+            java.util.Arrays.fill(zero, half * 32, half * 32 + 32, (byte) 0);
+            byte[] order = ecEnv.signature().clone();
+            System.arraycopy(n, 0, order, half * 32, 32);
+            assertEquals(ErrorCode.BAD_SIGNATURE, refusal(() -> trust.verify(withSignature(ecEnv, zero))));
+            assertEquals(ErrorCode.BAD_SIGNATURE, refusal(() -> trust.verify(withSignature(ecEnv, order))));
+        }
+        CoseSign1.Envelope ecAsEd = new CoseSign1.Envelope(Keys.Alg.ED25519.coseId(), edEnv.protectedHeader(),
+                java.util.Optional.empty(), ecEnv.payload(), ecEnv.signature());
+        assertEquals(ErrorCode.BAD_SIGNATURE, refusal(() -> trust.verify(ecAsEd)));
+    }
+
+    private static CoseSign1.Envelope withSignature(CoseSign1.Envelope env, byte[] signature) {
+        return new CoseSign1.Envelope(env.alg(), env.protectedHeader(), env.kid(), env.payload(), signature);
+    }
+
+    /** A 32-byte little-endian scalar and back (Ed25519's S). */
+    private static byte[] littleEndian(java.math.BigInteger value) {
+        byte[] big = org.bouncycastle.util.BigIntegers.asUnsignedByteArray(32, value);
+        return littleEndian(big);
+    }
+
+    private static byte[] littleEndian(byte[] bytes) {
+        byte[] out = new byte[bytes.length];
+        for (int i = 0; i < bytes.length; i++) out[i] = bytes[bytes.length - 1 - i];
+        return out;
     }
 
     interface Call {
@@ -94,7 +145,7 @@ class CoseSign1Test {
     }
 
     static Keys.PublicKey publicOf(Keys.SigningKey k) {
-        return new Keys.PublicKey(k.alg(), k.publicKey(), k.kid(), "test");
+        return Keys.publicOf(k);
     }
 
     static CoseSign1.Envelope decodeUnchecked(byte[] cose) {
