@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
 import io.reizi.ota.delta.ChunkIndexBuilder;
 import io.reizi.ota.wire.ChunkCodec;
 import io.reizi.ota.wire.ChunkIndexCodec;
+import io.reizi.ota.wire.ChunkRange;
+import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Sha256;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -75,7 +78,7 @@ class DeltaTest {
             int mark = bed.watcher.mark();
             // The manifest before its index: the device waits for it, asks for nothing, drops chunks meanwhile
             raw.manifest(id, RawMqtt.sign(fields, bed.edKey));
-            Status waiting = bed.watcher.await(mark, id, s -> "downloading".equals(s.state()), TestBed.LONG);
+            Status waiting = bed.watcher.await(mark, id, s -> s.state() == OtaState.DOWNLOADING, TestBed.LONG);
             assertEquals(List.of(), waiting.need());
             assertTrue(waiting.detail().contains("waiting for the chunk index"), waiting.detail());
             raw.chunks(id, 1, bytes, CHUNK, 0, 2);
@@ -88,7 +91,7 @@ class DeltaTest {
             raw.chunk(id, ChunkCodec.encode(ChunkCodec.of(1, 3, wrong)));
             agent.awaitLog("does not match the signed chunk index", 1);
             raw.chunks(id, 1, bytes, CHUNK, 0, count);
-            Status done = bed.watcher.awaitState(mark, id, 1, "committed", TestBed.LONG);
+            Status done = bed.watcher.awaitState(mark, id, 1, OtaState.COMMITTED, TestBed.LONG);
             assertEquals(1L, done.activeVer());
             assertTrue(bed.watcher.since(mark, id).stream().noneMatch(s -> s.error() != null),
                     "no image_hash_mismatch, no start over: " + StatusWatcher.describe(bed.watcher.since(mark, id)));
@@ -226,7 +229,7 @@ class DeltaTest {
             assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
             Status asked = bed.watcher.await(mark, id, s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
             assertNull(asked.reused(), "a version-1 download reuses nothing and says nothing of it");
-            assertEquals(List.of(0, 50), List.of(asked.need().get(0)[0], asked.need().get(0)[1]));
+            assertEquals(new ChunkRange(0, 50), asked.need().get(0));
             assertTrue(outcome.bytesSent() > v2.length, outcome.bytesSentLine());
         }
     }
@@ -272,13 +275,13 @@ class DeltaTest {
         fields.put("index", Sha256.text(Sha256.digest(named)));
         int mark = bed.watcher.mark();
         raw.manifest(id, RawMqtt.sign(fields, bed.edKey));
-        Status refused = bed.watcher.await(mark, id, s -> "failed".equals(s.state()), TestBed.LONG);
-        assertEquals("malformed", refused.error(), refused.detail());
+        Status refused = bed.watcher.await(mark, id, s -> s.state() == OtaState.FAILED, TestBed.LONG);
+        assertEquals(ErrorCode.MALFORMED, refused.error(), refused.detail());
         assertEquals(ver, refused.ver());
         return refused;
     }
 
-    static String ranges(List<int[]> need) {
-        return need.stream().map(r -> "[" + r[0] + "," + r[1] + "]").toList().toString().replace(" ", "");
+    static String ranges(List<ChunkRange> need) {
+        return need.toString().replace(" ", "");
     }
 }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
 import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.Status;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -153,7 +153,7 @@ class LinkFaultTest {
     static List<String> netTransitions(List<Status> statuses) {
         List<String> net = new ArrayList<>();
         for (Status st : statuses) {
-            if (st.net() != null && (net.isEmpty() || !net.getLast().equals(st.net()))) net.add(st.net());
+            if (st.net() != null && (net.isEmpty() || !net.getLast().equals(st.net().wire()))) net.add(st.net().wire());
         }
         return net;
     }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
 import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.Status;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;

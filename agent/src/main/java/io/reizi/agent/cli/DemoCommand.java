@@ -8,10 +8,11 @@ import io.reizi.agent.DemoBroker;
 import io.reizi.agent.Log;
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Samples;
-import io.reizi.agent.Status;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
+import io.reizi.ota.wire.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,7 +105,7 @@ public final class DemoCommand implements Callable<Integer> {
                         "never-healthy"), 4, Kind.JAR, ENTRY);
                 Status back = fourth.devices().get("demo-device");
                 if (back == null || !back.is(OtaState.ROLLED_BACK)) return fail(fourth);
-                say("ver 4 " + back.state() + " (" + back.error() + ": " + back.detail() + "); ver "
+                say("ver 4 " + back.state().wire() + " (" + back.error().wire() + ": " + back.detail() + "); ver "
                         + back.activeVer() + " runs again with its state");
             }
             say("");
@@ -126,7 +127,7 @@ public final class DemoCommand implements Callable<Integer> {
         say("publishing " + file.getFileName() + " as ver " + ver + " (" + kind.wire() + ")");
         Publisher.Release release = new Publisher.Release(url, Optional.empty(), "demo-device", false, Set.of(), file, ver, kind, key,
                 Optional.ofNullable(entry), Optional.of(ver + ".0.0"), chunk, Optional.of(List.of("demo-board")),
-                Optional.empty(), Duration.ofSeconds(120), "ota/firmware", "/ota/status", 32);
+                Optional.empty(), Duration.ofSeconds(120), Topics.DEFAULT_FIRMWARE_PREFIX, Topics.DEFAULT_STATUS_PREFIX, 32);
         try (Publisher publisher = new Publisher(release)) {
             return publisher.run(new ProgressView(System.out));
         }

@@ -1,8 +1,8 @@
 package io.reizi.agent.mqtt;
 
 import io.reizi.agent.AgentConfig;
+import io.reizi.agent.ContractNet;
 import io.reizi.agent.Log;
-import io.reizi.agent.Status;
 import io.reizi.agent.mqtt.client.Backoff;
 import io.reizi.agent.mqtt.client.MqttSession;
 import io.reizi.agent.mqtt.client.MqttSessionException;
@@ -12,6 +12,7 @@ import io.reizi.agent.mqtt.client.SessionOptions;
 import io.reizi.agent.mqtt.client.Subscription;
 import io.reizi.agent.mqtt.client.Will;
 import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.Status;
 import io.reizi.watchdog.NetworkHealth;
 import java.io.IOException;
 import java.time.Duration;
@@ -54,7 +55,7 @@ public final class AgentLink implements SessionListener, LinkControl {
         this.config = config;
         this.network = network;
         this.panic = panic;
-        this.outbox = new StatusOutbox(this::send, s -> s.sentAt(network.classify(System.nanoTime()),
+        this.outbox = new StatusOutbox(this::send, s -> s.sentAt(ContractNet.of(network.classify(System.nanoTime())),
                 System.currentTimeMillis()), STATUS_WINDOW);
         this.session = MqttSession.create(options(config), this, timer);
     }
@@ -158,7 +159,7 @@ public final class AgentLink implements SessionListener, LinkControl {
             session.publish(config.statusTopic(), status.toJson(), QOS, true, ack -> delivered(ticket, sentAt));
             return true;
         } catch (MqttSessionException e) {
-            Log.warn("status " + status.state() + " not sent yet (kept, sent again): " + e.getMessage());
+            Log.warn("status " + status.state().wire() + " not sent yet (kept, sent again): " + e.getMessage());
             return false;
         }
     }
