@@ -13,6 +13,7 @@ import io.reizi.agent.mqtt.client.Subscription;
 import io.reizi.agent.mqtt.client.Will;
 import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Status;
+import io.reizi.ota.wire.Topics;
 import io.reizi.watchdog.NetworkHealth;
 import java.io.IOException;
 import java.time.Duration;
@@ -119,8 +120,12 @@ public final class AgentLink implements SessionListener, LinkControl {
         Inbox in = inbox;
         if (in == null) return;
         try {
-            if (topic.endsWith("/chunk")) in.onChunk(payload);
-            else if (topic.endsWith("/manifest") || topic.endsWith("/index")) in.onManifest(topic, payload);
+            Optional<Topics.Firmware> message = Topics.firmwareMessage(topic);
+            if (message.isEmpty()) return; // we subscribe to firmware topics only
+            switch (message.get()) {
+                case CHUNK -> in.onChunk(payload);
+                case MANIFEST, INDEX -> in.onManifest(topic, payload);
+            }
         } catch (Throwable t) {
             // Thrown out of here, the client would drop the connection; so every failure ends here, judged.
             switch (HandlerFailure.blame(t)) {

@@ -1,5 +1,8 @@
 package io.reizi.ota.wire;
 
+import java.util.Locale;
+import java.util.Optional;
+
 /**
  * The contract's topic names under the configured prefixes (a trailing slash on a prefix is dropped):
  * {@code ota/firmware/{id}/manifest|index|chunk} for the publisher's messages to a device or group, and
@@ -19,18 +22,42 @@ public record Topics(String firmwarePrefix, String statusPrefix) {
         return new Topics(DEFAULT_FIRMWARE_PREFIX, DEFAULT_STATUS_PREFIX);
     }
 
-    /** The signed manifest for a device or group id, retained. */
-    public String manifest(String target) {
-        return firmwarePrefix + "/" + target + "/manifest";
+    /** The messages a publisher sends a device or group, each on its own topic level. */
+    public enum Firmware {
+        /** The signed manifest, retained. */
+        MANIFEST,
+        /** The signed chunk index of contract 1.1, retained beside the manifest. */
+        INDEX,
+        CHUNK;
+
+        /** The topic's last level. */
+        public String level() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
-    /** The signed chunk index of contract 1.1, retained beside the manifest. */
+    /** Which firmware message a topic carries, by its last level; empty for any other topic. */
+    public static Optional<Firmware> firmwareMessage(String topic) {
+        String level = topic.substring(topic.lastIndexOf('/') + 1);
+        for (Firmware f : Firmware.values()) if (f.level().equals(level)) return Optional.of(f);
+        return Optional.empty();
+    }
+
+    /** The topic of {@code message} for a device or group id. */
+    public String firmware(String target, Firmware message) {
+        return firmwarePrefix + "/" + target + "/" + message.level();
+    }
+
+    public String manifest(String target) {
+        return firmware(target, Firmware.MANIFEST);
+    }
+
     public String index(String target) {
-        return firmwarePrefix + "/" + target + "/index";
+        return firmware(target, Firmware.INDEX);
     }
 
     public String chunk(String target) {
-        return firmwarePrefix + "/" + target + "/chunk";
+        return firmware(target, Firmware.CHUNK);
     }
 
     /** A device's status; always a device id, never a group's. */
