@@ -47,6 +47,12 @@ final class RawMqtt implements AutoCloseable {
         publish(TOPICS.chunk(target), cbor, false).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
+    /** A status as any client allowed on the device's status topic could send it: not retained, acknowledged. */
+    void status(String device, String json) throws Exception {
+        publish(TOPICS.status(device), json.getBytes(java.nio.charset.StandardCharsets.UTF_8), false).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+    }
+
     /** Sends chunks {@code from} (inclusive) to {@code to} (exclusive) of {@code image}, well formed, in order. */
     void chunks(String target, long ver, byte[] image, int chunkSize, int from, int to) throws Exception {
         for (int seq = from; seq < to; seq++) {
