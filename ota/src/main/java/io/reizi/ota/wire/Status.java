@@ -310,7 +310,8 @@ public final class Status {
     }
 
     private static double fraction(JsonParser p, String field) throws IOException {
-        if (!p.currentToken().isNumeric()) throw wrongType(field, "a number", p);
+        JsonToken t = p.currentToken();
+        if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) throw wrongType(field, "a number", p);
         return p.getDoubleValue();
     }
 

@@ -30,9 +30,11 @@ public record Topics(String firmwarePrefix, String statusPrefix) {
         INDEX,
         CHUNK;
 
+        private final String level = name().toLowerCase(Locale.ROOT); // matched on every chunk: made once
+
         /** The topic's last level. */
         public String level() {
-            return name().toLowerCase(Locale.ROOT);
+            return level;
         }
     }
 

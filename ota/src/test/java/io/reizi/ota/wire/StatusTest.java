@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -160,6 +161,30 @@ class StatusTest {
     void aMalformedStatusIsAnIoExceptionNotACrash(String json) {
         IOException e = assertThrows(IOException.class, () -> parse(json));
         assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+    }
+
+    /** Whatever arrives on a status topic: a status or an IOException, never another exception. */
+    @Test
+    void damagedStatusesAreReadOrRefusedNeverThrownOther() {
+        byte[] good = everyField().toJson();
+        String damage = "{}[],:\"0123456789-.eE abnt\\\u00ff";
+        Random random = new Random(7);
+        int read = 0;
+        for (int i = 0; i < 5_000; i++) {
+            byte[] damaged = good.clone();
+            for (int k = 1 + random.nextInt(4); k > 0; k--) {
+                damaged[random.nextInt(damaged.length)] = (byte) damage.charAt(random.nextInt(damage.length()));
+            }
+            try {
+                Status.parse(damaged);
+                read++;
+            } catch (IOException expected) {
+                // refused with a message: what a reader logs
+            } catch (RuntimeException e) {
+                throw new AssertionError("parsing " + new String(damaged, StandardCharsets.UTF_8) + " threw " + e, e);
+            }
+        }
+        assertTrue(read > 0, "some damage is harmless (a digit for a digit)");
     }
 
     @Test
