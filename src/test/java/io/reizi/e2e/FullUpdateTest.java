@@ -45,9 +45,10 @@ class FullUpdateTest {
         assertEquals(Bank.B, committed.active());
         assertEquals(1L, committed.activeVer());
         // The state machine went through every step of the contract, in order.
-        assertEquals(java.util.List.of("downloading", "verifying", "staged", "switching", "trial", "committed"),
+        assertEquals(java.util.List.of(OtaState.DOWNLOADING, OtaState.VERIFYING, OtaState.STAGED, OtaState.SWITCHING,
+                        OtaState.TRIAL, OtaState.COMMITTED),
                 bed.watcher.since(mark, "full-1").stream().map(Status::state)
-                        .dropWhile(state -> !"downloading".equals(state)).distinct().toList());
+                        .dropWhile(state -> state != OtaState.DOWNLOADING).distinct().toList());
 
         Path v2 = bed.image("v2.img", 4 * 1024 * 1024, 2);
         Publisher.Outcome second = bed.publish(bed.release("full-1", v2, 2, 64 * 1024, bed.ecKey));
