@@ -174,7 +174,9 @@ public final class Publisher implements SessionListener, AutoCloseable {
         try {
             // The index first (one session's messages reach the broker in order): a device that gets the manifest
             // finds the index it names already retained.
-            if (index.isPresent()) session.publish(topics.index(release.target()), index.get(), Qos.AT_LEAST_ONCE, true, ack -> {});
+            if (index.isPresent()) {
+                session.publish(topics.index(release.target()), index.get(), Qos.AT_LEAST_ONCE, true, ack -> {});
+            }
             session.publish(topics.manifest(release.target()), signedManifest, Qos.AT_LEAST_ONCE, true, ack -> {});
             synchronized (this) {
                 bytesSent += signedManifest.length + index.map(i -> i.length).orElse(0);
@@ -220,7 +222,8 @@ public final class Publisher implements SessionListener, AutoCloseable {
         byte[] payload = ChunkCodec.encode(ChunkCodec.of(manifest.ver(), seq, image.chunk(seq)));
         awaitWindow();
         try {
-            CompletableFuture<PublishAck> acked = session.publish(release.topics().chunk(release.target()), payload, Qos.AT_LEAST_ONCE, false).toCompletableFuture();
+            CompletableFuture<PublishAck> acked = session.publish(release.topics().chunk(release.target()), payload,
+                    Qos.AT_LEAST_ONCE, false).toCompletableFuture();
             synchronized (this) {
                 inFlight.addLast(acked);
                 ledger.sent(seq, System.nanoTime());
