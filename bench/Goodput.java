@@ -1,4 +1,3 @@
-import io.reizi.agent.Status;
 import io.reizi.agent.tls.TlsFiles;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.Keys;
@@ -6,7 +5,10 @@ import io.reizi.ota.wire.ChunkCodec;
 import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
+import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Sha256;
+import io.reizi.ota.wire.Status;
+import io.reizi.ota.wire.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -85,13 +87,13 @@ public class Goodput {
             Status s = Status.parse(msg.getPayload());
             if (s.ver() == null || s.ver() != ver) return;
             if (s.need() != null) need.countDown();
-            if ("committed".equals(s.state())) committed.countDown();
+            if (s.state() == OtaState.COMMITTED) committed.countDown();
         };
         pub.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
-                new org.eclipse.paho.mqttv5.common.MqttSubscription("/ota/status/" + device, 1)}, null, null,
+                new org.eclipse.paho.mqttv5.common.MqttSubscription(Topics.defaults().status(device), 1)}, null, null,
                 new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {listener},
                 new org.eclipse.paho.mqttv5.common.packet.MqttProperties()).waitForCompletion(5000);
-        pub.publish("ota/firmware/" + device + "/manifest", CoseSign1.sign(ManifestCodec.encode(m), key), 1, true);
+        pub.publish(Topics.defaults().manifest(device), CoseSign1.sign(ManifestCodec.encode(m), key), 1, true);
         if (!need.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("the agent did not accept the manifest");
         if (backlog) {
             System.out.println("BACKLOG");
@@ -100,7 +102,7 @@ public class Goodput {
         }
         double cpu1 = backlog ? Double.NaN : cpuSeconds(agentPid); // a backlog's first agent is stopped by now
         long t1 = System.nanoTime();
-        stream(pub, "ota/firmware/" + device + "/chunk", messages);
+        stream(pub, Topics.defaults().chunk(device), messages);
         if (backlog) {
             System.out.println("QUEUED");
             System.out.flush();

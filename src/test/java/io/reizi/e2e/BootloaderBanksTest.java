@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
 import io.reizi.ota.bank.Staging;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ class BootloaderBanksTest {
     static Status installAcrossReboot(TestBed bed, AgentProcess agent, String id, Path image, long ver) throws Exception {
         int mark = bed.watcher.mark();
         CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(bed.release(id, image, ver, 65536, bed.edKey));
-        Status trial = bed.watcher.awaitState(mark, id, ver, "trial", TestBed.LONG);
+        Status trial = bed.watcher.awaitState(mark, id, ver, OtaState.TRIAL, TestBed.LONG);
         assertTrue(trial.detail().contains("reboot"), trial.detail());
         if (agent.log().contains("running touch")) agent.awaitLog("reboot command exited", ++reboots);
         agent.kill9();
@@ -85,7 +86,7 @@ class BootloaderBanksTest {
 
             Path v1 = bed.image("u1.img", 1_000_000, 81);
             Status one = installAcrossReboot(bed, agent, id, v1, 1);
-            assertEquals("committed", one.state(), String.valueOf(one.detail()));
+            assertEquals(OtaState.COMMITTED, one.state(), String.valueOf(one.detail()));
             assertTrue(Files.exists(rebooted), "the reboot command ran");
             Map<String, String> committed = vars(run(printenv, "-c", config.toString()));
             assertEquals("B A", committed.get("BOOT_ORDER"));
@@ -94,7 +95,7 @@ class BootloaderBanksTest {
 
             Path v3 = bed.image("u3.img", 900_000, 83);
             Status three = installAcrossReboot(bed, agent, id, v3, 3);
-            assertEquals("rolled_back", three.state());
+            assertEquals(OtaState.ROLLED_BACK, three.state());
             Map<String, String> failed = vars(run(printenv, "-c", config.toString()));
             assertEquals("B A", failed.get("BOOT_ORDER"));
             assertEquals("0", failed.get("BOOT_A_LEFT"), "the failed slot is never booted again");
@@ -104,13 +105,13 @@ class BootloaderBanksTest {
             Path v4 = bed.image("u4.img", 800_000, 84);
             int mark = bed.watcher.mark();
             CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(bed.release(id, v4, 4, 65536, bed.edKey));
-            bed.watcher.awaitState(mark, id, 4, "trial", TestBed.LONG);
+            bed.watcher.awaitState(mark, id, 4, OtaState.TRIAL, TestBed.LONG);
             assertEquals("A B", vars(run(printenv, "-c", config.toString())).get("BOOT_ORDER"));
             agent.kill9();
             run("fw_setenv", "-c", config.toString(), "BOOT_A_LEFT", "0");
             agent.start().awaitReady();
             Status four = publishing.get(60, TimeUnit.SECONDS).devices().get(id);
-            assertEquals("rolled_back", four.state());
+            assertEquals(OtaState.ROLLED_BACK, four.state());
             assertTrue(four.detail().contains("bootloader fell back"), four.detail());
             assertEquals(1L, four.activeVer());
             assertEquals("B A", vars(run(printenv, "-c", config.toString())).get("BOOT_ORDER"));
@@ -128,14 +129,14 @@ class BootloaderBanksTest {
             assertEquals("A B", vars(run("grub-editenv", grubenv.toString(), "list")).get("ORDER"));
 
             Status one = installAcrossReboot(bed, agent, id, bed.image("g1.img", 700_000, 91), 1);
-            assertEquals("committed", one.state());
+            assertEquals(OtaState.COMMITTED, one.state());
             Map<String, String> ok = vars(run("grub-editenv", grubenv.toString(), "list"));
             assertEquals("B A", ok.get("ORDER"));
             assertEquals("1", ok.get("B_OK"));
             assertEquals("0", ok.get("B_TRY"));
 
             Status two = installAcrossReboot(bed, agent, id, bed.image("g2.img", 600_000, 92), 2);
-            assertEquals("rolled_back", two.state());
+            assertEquals(OtaState.ROLLED_BACK, two.state());
             Map<String, String> bad = vars(run("grub-editenv", grubenv.toString(), "list"));
             assertEquals("B A", bad.get("ORDER"));
             assertEquals("0", bad.get("A_OK"));
@@ -144,13 +145,13 @@ class BootloaderBanksTest {
             int mark = bed.watcher.mark();
             CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(
                     bed.release(id, bed.image("g3.img", 500_000, 93), 3, 65536, bed.edKey));
-            bed.watcher.awaitState(mark, id, 3, "trial", TestBed.LONG);
+            bed.watcher.awaitState(mark, id, 3, OtaState.TRIAL, TestBed.LONG);
             assertEquals("A B", vars(run("grub-editenv", grubenv.toString(), "list")).get("ORDER"));
             agent.kill9();
             run("grub-editenv", grubenv.toString(), "set", "A_TRY=1");
             agent.start().awaitReady();
             Status three = publishing.get(60, TimeUnit.SECONDS).devices().get(id);
-            assertEquals("rolled_back", three.state());
+            assertEquals(OtaState.ROLLED_BACK, three.state());
             assertTrue(three.detail().contains("bootloader fell back"), three.detail());
             Map<String, String> after = vars(run("grub-editenv", grubenv.toString(), "list"));
             assertEquals("B A", after.get("ORDER"));
@@ -179,7 +180,7 @@ class BootloaderBanksTest {
             AgentProcess agent = bed.agent(id, "--bank-backend", "command", "--bank-a", partition("pa").toString(),
                     "--bank-b", partition("pb").toString(), "--bank-command", script.toString());
             Status one = installAcrossReboot(bed, agent, id, bed.image("c1.img", 500_000, 95), 1);
-            assertEquals("committed", one.state());
+            assertEquals(OtaState.COMMITTED, one.state());
             assertEquals("B", Files.readString(state.resolve("primary")).strip());
             List<String> calls = new ArrayList<>(Files.readAllLines(state.resolve("calls")));
             assertTrue(calls.contains("set-primary B") && calls.contains("set-state B good"), calls.toString());

@@ -3,10 +3,11 @@ package io.reizi.e2e;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.reizi.agent.Status;
 import io.reizi.ota.wire.Chunk;
 import io.reizi.ota.wire.ChunkCodec;
+import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Sha256;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -63,13 +64,13 @@ class ChunkRobustnessTest {
             assertEquals("[[3, 3]]", ranges(missing), "only the corrupted chunk is asked for again");
 
             raw.chunk(id, ChunkCodec.encode(ChunkCodec.of(1, 3, seq3)));
-            bed.watcher.awaitState(sent, id, 1, "committed", TestBed.LONG);
+            bed.watcher.awaitState(sent, id, 1, OtaState.COMMITTED, TestBed.LONG);
             assertArrayEquals(bytes, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
         }
     }
 
     static String ranges(Status s) {
-        return s.need().stream().map(Arrays::toString).toList().toString();
+        return s.need().toString();
     }
 
     static byte[] slice(byte[] bytes, int seq) {

@@ -6,6 +6,7 @@ import io.reizi.agent.mqtt.client.SessionListener;
 import io.reizi.agent.mqtt.client.SessionOptions;
 import io.reizi.agent.mqtt.client.Subscription;
 import io.reizi.ota.wire.ChunkCodec;
+import io.reizi.ota.wire.Topics;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -28,7 +29,7 @@ final class ChunkTap implements SessionListener, AutoCloseable {
         session = MqttSession.create(SessionOptions.builder(broker, "tap-" + UUID.randomUUID().toString().substring(0, 8))
                 .cleanStart(true).receiveMaximum(1000).build(), this);
         session.connect(Duration.ofSeconds(30));
-        session.subscribe(List.of(new Subscription("ota/firmware/+/chunk", Qos.AT_LEAST_ONCE))).toCompletableFuture()
+        session.subscribe(List.of(new Subscription(Topics.defaults().anyChunk(), Qos.AT_LEAST_ONCE))).toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
     }
 

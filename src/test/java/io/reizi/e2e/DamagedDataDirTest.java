@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
+import io.reizi.ota.bank.Bank;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +33,7 @@ class DamagedDataDirTest {
     static Status restart(TestBed bed, AgentProcess agent) throws Exception {
         int mark = bed.watcher.mark();
         agent.start().awaitReady();
-        return bed.watcher.await(mark, ID, s -> "idle".equals(s.state()) || "downloading".equals(s.state()), TestBed.LONG);
+        return bed.watcher.await(mark, ID, s -> s.state() == OtaState.IDLE || s.state() == OtaState.DOWNLOADING, TestBed.LONG);
     }
 
     @Test
@@ -49,7 +51,7 @@ class DamagedDataDirTest {
             Files.delete(data.resolve("state.json"));
             Status up = restart(bed, agent);
             assertEquals(2L, up.activeVer(), up.toString());
-            assertEquals("a", up.active());
+            assertEquals(Bank.A, up.active());
             agent.awaitLog("state.json is missing", 1);
             assertTrue(agent.log().lines().anyMatch(l -> l.contains(" WARN  state copy ") && l.contains("state.json is missing")),
                     "the repair warning of the ota module is one line of the agent's log:\n" + agent.log());

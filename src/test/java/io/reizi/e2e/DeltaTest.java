@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
 import io.reizi.ota.delta.ChunkIndexBuilder;
 import io.reizi.ota.wire.ChunkCodec;
 import io.reizi.ota.wire.ChunkIndexCodec;
+import io.reizi.ota.wire.ChunkRange;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Sha256;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -75,7 +78,7 @@ class DeltaTest {
             int mark = bed.watcher.mark();
             // The manifest before its index: the device waits for it, asks for nothing, drops chunks meanwhile
             raw.manifest(id, RawMqtt.sign(fields, bed.edKey));
-            Status waiting = bed.watcher.await(mark, id, s -> "downloading".equals(s.state()), TestBed.LONG);
+            Status waiting = bed.watcher.await(mark, id, s -> s.state() == OtaState.DOWNLOADING, TestBed.LONG);
             assertEquals(List.of(), waiting.need());
             assertTrue(waiting.detail().contains("waiting for the chunk index"), waiting.detail());
             raw.chunks(id, 1, bytes, CHUNK, 0, 2);
@@ -88,7 +91,7 @@ class DeltaTest {
             raw.chunk(id, ChunkCodec.encode(ChunkCodec.of(1, 3, wrong)));
             agent.awaitLog("does not match the signed chunk index", 1);
             raw.chunks(id, 1, bytes, CHUNK, 0, count);
-            Status done = bed.watcher.awaitState(mark, id, 1, "committed", TestBed.LONG);
+            Status done = bed.watcher.awaitState(mark, id, 1, OtaState.COMMITTED, TestBed.LONG);
             assertEquals(1L, done.activeVer());
             assertTrue(bed.watcher.since(mark, id).stream().noneMatch(s -> s.error() != null),
                     "no image_hash_mismatch, no start over: " + StatusWatcher.describe(bed.watcher.since(mark, id)));
@@ -292,7 +295,7 @@ class DeltaTest {
             AgentProcess agent = f.agent();
             int mark = f.mark();
             raw.manifest(id, new byte[0]);
-            bed.watcher.await(mark, id, x -> "idle".equals(x.state()) && x.detail() != null
+            bed.watcher.await(mark, id, x -> x.state() == OtaState.IDLE && x.detail() != null
                     && x.detail().contains("withdrawn"), TestBed.LONG);
             agent.awaitLog("chunk fill of ver=2 stopped", 1);
             Thread.sleep(500); // a fill that went on would write and log within this
@@ -341,7 +344,7 @@ class DeltaTest {
             byte[] v2 = f.v2();
             int mark = f.mark();
             raw.chunks(id, 2, v2, CHUNK, 0, 100); // the whole release, as a group's stream would bring it
-            Status done = bed.watcher.awaitState(mark, id, 2, "trial", TestBed.LONG);
+            Status done = bed.watcher.awaitState(mark, id, 2, OtaState.TRIAL, TestBed.LONG);
             assertEquals(2L, done.activeVer());
             assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
             List<Status> seen = bed.watcher.since(mark, id);
@@ -376,7 +379,7 @@ class DeltaTest {
                 assertEquals(asked.reusedBytes(), resumed.reusedBytes());
                 assertEquals(97L * CHUNK, resumed.reusedBytes());
                 raw.chunks(id, 2, v2, CHUNK, 0, 100);
-                Status done = bed.watcher.awaitState(again, id, 2, "trial", TestBed.LONG);
+                Status done = bed.watcher.awaitState(again, id, 2, OtaState.TRIAL, TestBed.LONG);
                 assertEquals(2L, done.activeVer());
                 assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
             }
@@ -398,7 +401,7 @@ class DeltaTest {
             assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
             Status asked = bed.watcher.await(mark, id, s -> s.need() != null && !s.need().isEmpty(), TestBed.LONG);
             assertNull(asked.reused(), "a version-1 download reuses nothing and says nothing of it");
-            assertEquals(List.of(0, 50), List.of(asked.need().get(0)[0], asked.need().get(0)[1]));
+            assertEquals(new ChunkRange(0, 50), asked.need().get(0));
             assertTrue(outcome.bytesSent() > v2.length, outcome.bytesSentLine());
         }
     }
@@ -434,7 +437,7 @@ class DeltaTest {
             for (Status g : List.of(g1, g2)) {
                 // d, which neither asks for, is filled on both; a chunk kept from the group's stream is not reused
                 assertTrue(g.reused() >= 30 && g.reused() <= 50, g.id() + " reused " + g.reused());
-                assertEquals(80, g.received() + g.need().stream().mapToInt(r -> r[1] - r[0] + 1).sum(),
+                assertEquals(80, g.received() + g.need().stream().mapToInt(r -> r.last() - r.first() + 1).sum(),
                         g.id() + " asks for exactly what it does not hold: " + ranges(g.need()));
             }
             // the union of the needs is 50 of 80 chunks: d is never sent
@@ -450,13 +453,13 @@ class DeltaTest {
         fields.put("index", Sha256.text(Sha256.digest(named)));
         int mark = bed.watcher.mark();
         raw.manifest(id, RawMqtt.sign(fields, bed.edKey));
-        Status refused = bed.watcher.await(mark, id, s -> "failed".equals(s.state()), TestBed.LONG);
-        assertEquals("malformed", refused.error(), refused.detail());
+        Status refused = bed.watcher.await(mark, id, s -> s.state() == OtaState.FAILED, TestBed.LONG);
+        assertEquals(ErrorCode.MALFORMED, refused.error(), refused.detail());
         assertEquals(ver, refused.ver());
         return refused;
     }
 
-    static String ranges(List<int[]> need) {
-        return need.stream().map(r -> "[" + r[0] + "," + r[1] + "]").toList().toString().replace(" ", "");
+    static String ranges(List<ChunkRange> need) {
+        return need.toString().replace(" ", "");
     }
 }

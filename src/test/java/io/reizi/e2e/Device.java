@@ -2,11 +2,13 @@ package io.reizi.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.reizi.agent.Status;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.ChunkCodec;
+import io.reizi.ota.wire.ChunkRange;
 import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Sha256;
+import io.reizi.ota.wire.Status;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,7 +155,7 @@ final class Device implements AutoCloseable {
             for (Status s : seen) if (ends(s, ver)) return Optional.of(s);
             for (Status s : seen.subList(Math.min(served - mark, seen.size()), seen.size())) {
                 if (s.ver() != null && s.ver() == ver && s.need() != null) {
-                    for (int[] range : s.need()) raw.chunks(id, ver, p.bytes(), p.chunk(), range[0], range[1] + 1);
+                    for (ChunkRange range : s.need()) raw.chunks(id, ver, p.bytes(), p.chunk(), range.first(), range.last() + 1);
                 }
             }
             served = mark + seen.size();
@@ -164,8 +166,8 @@ final class Device implements AutoCloseable {
 
     static boolean ends(Status s, long ver) {
         return switch (s.state()) {
-            case "committed", "rolled_back" -> s.ver() != null && s.ver() == ver;
-            case "failed" -> s.ver() == null || s.ver() == ver;
+            case COMMITTED, ROLLED_BACK -> s.ver() != null && s.ver() == ver;
+            case FAILED -> s.ver() == null || s.ver() == ver;
             default -> false;
         };
     }
@@ -175,7 +177,7 @@ final class Device implements AutoCloseable {
         Payload p = good(ver);
         Status end = deliver(signed(p, ver), p, ver, WAIT).orElseThrow(() -> new AssertionError(
                 "the good update ver=" + ver + " did not end within " + WAIT + ":" + StatusWatcher.describe(bed.watcher.since(0, id))));
-        assertEquals("committed", end.state(), "the good update ver=" + ver + " after the case: " + end.error() + " (" + end.detail() + ")");
+        assertEquals(OtaState.COMMITTED, end.state(), "the good update ver=" + ver + " after the case: " + end.error() + " (" + end.detail() + ")");
         active = ver;
         lastVer = Math.max(lastVer, ver);
     }
@@ -241,7 +243,7 @@ final class Device implements AutoCloseable {
             long deadline = System.nanoTime() + Duration.ofSeconds(6).toNanos();
             while (System.nanoTime() < deadline) {
                 List<Status> seen = bed.watcher.since(mark, id);
-                if (!seen.isEmpty() && Set.of("idle", "committed", "rolled_back", "failed").contains(seen.getLast().state())) {
+                if (!seen.isEmpty() && Set.of(OtaState.IDLE, OtaState.COMMITTED, OtaState.ROLLED_BACK, OtaState.FAILED).contains(seen.getLast().state())) {
                     return;
                 }
                 Thread.sleep(50);

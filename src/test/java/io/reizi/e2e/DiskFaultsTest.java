@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.ChunkRange;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -85,9 +88,9 @@ class DiskFaultsTest {
             int full = bed.watcher.mark();
             long sentAt = System.nanoTime();
             raw.chunks(id, 1, bytes, CHUNK, 200, count);
-            Status noSpace = bed.watcher.await(full, id, s -> "failed".equals(s.state()), Duration.ofSeconds(10));
+            Status noSpace = bed.watcher.await(full, id, s -> s.state() == OtaState.FAILED, Duration.ofSeconds(10));
             assertTrue(System.nanoTime() - sentAt < Duration.ofSeconds(10).toNanos());
-            assertEquals("no_space", noSpace.error());
+            assertEquals(ErrorCode.NO_SPACE, noSpace.error());
             assertTrue(noSpace.detail().contains("No space left on device"), noSpace.detail());
             assertEquals(1L, noSpace.ver());
             assertTrue(noSpace.received() >= 200, "the chunks before the disk filled are kept: " + noSpace.received());
@@ -99,11 +102,11 @@ class DiskFaultsTest {
             int again = bed.watcher.mark();
             raw.manifest(id, manifest);
             Status need = bed.watcher.await(again, id, s -> s.need() != null, TestBed.LONG);
-            List<int[]> ranges = need.need();
-            assertTrue(ranges.getFirst()[0] >= noSpace.received() - 1 || ranges.getFirst()[0] >= 200,
-                    "resumes where it stopped, not from chunk 0: " + ranges.stream().map(java.util.Arrays::toString).toList());
-            raw.chunks(id, 1, bytes, CHUNK, ranges.getFirst()[0], count);
-            bed.watcher.awaitState(again, id, 1, "committed", TestBed.LONG);
+            List<ChunkRange> ranges = need.need();
+            assertTrue(ranges.getFirst().first() >= noSpace.received() - 1 || ranges.getFirst().first() >= 200,
+                    "resumes where it stopped, not from chunk 0: " + ranges);
+            raw.chunks(id, 1, bytes, CHUNK, ranges.getFirst().first(), count);
+            bed.watcher.awaitState(again, id, 1, OtaState.COMMITTED, TestBed.LONG);
             assertArrayEquals(bytes, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
             assertFalse(agent.log().contains("PANIC"), agent.log());
         }
@@ -127,12 +130,12 @@ class DiskFaultsTest {
             fill(filler);
             int full = bed.watcher.mark();
             raw.chunks(id, 1, bytes, CHUNK, 100, bytes.length / CHUNK);
-            bed.watcher.await(full, id, s -> "no_space".equals(s.error()), Duration.ofSeconds(10));
+            bed.watcher.await(full, id, s -> s.error() == ErrorCode.NO_SPACE, Duration.ofSeconds(10));
             Files.delete(filler);
             int back = bed.watcher.mark();
-            Status need = bed.watcher.await(back, id, s -> "downloading".equals(s.state()) && s.need() != null,
+            Status need = bed.watcher.await(back, id, s -> s.state() == OtaState.DOWNLOADING && s.need() != null,
                     Duration.ofSeconds(15));
-            assertTrue(need.need().getFirst()[0] >= 100, "only what is missing: " + need.need().getFirst()[0]);
+            assertTrue(need.need().getFirst().first() >= 100, "only what is missing: " + need.need());
             assertFalse(agent.log().contains("PANIC"), agent.log());
         }
     }
@@ -152,8 +155,8 @@ class DiskFaultsTest {
             var refused = bed.publish(bed.release(id, v2, 2, CHUNK, bed.edKey));
             assertFalse(refused.success());
             Status s = refused.devices().get(id);
-            assertEquals("failed", s.state());
-            assertEquals("no_space", s.error());
+            assertEquals(OtaState.FAILED, s.state());
+            assertEquals(ErrorCode.NO_SPACE, s.error());
             assertTrue(s.detail().contains("Read-only file system"), s.detail());
             assertEquals(1L, s.activeVer());
 
@@ -177,14 +180,14 @@ class DiskFaultsTest {
 
             int mark = bed.watcher.mark();
             agent.start().awaitReady();
-            Status failed = bed.watcher.await(mark, id, s -> "failed".equals(s.state()), TestBed.LONG);
+            Status failed = bed.watcher.await(mark, id, s -> s.state() == OtaState.FAILED, TestBed.LONG);
             assertEquals(1L, failed.ver());
             assertTrue(failed.detail().contains("missing"), failed.detail());
             // The retained manifest of ver 1 comes with the connection: it is not answered "committed".
             Thread.sleep(1000);
-            assertTrue(bed.watcher.since(mark, id).stream().noneMatch(s -> "committed".equals(s.state())),
+            assertTrue(bed.watcher.since(mark, id).stream().noneMatch(s -> s.state() == OtaState.COMMITTED),
                     "never reported healthy");
-            assertEquals("failed", bed.watcher.since(mark, id).getLast().state());
+            assertEquals(OtaState.FAILED, bed.watcher.since(mark, id).getLast().state());
 
             Path v2 = bed.image("v2", 60_000, 86);
             assertTrue(bed.publish(bed.release(id, v2, 2, CHUNK, bed.edKey)).success(), "a newer release repairs it");

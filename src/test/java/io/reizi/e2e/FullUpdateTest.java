@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
+import io.reizi.ota.bank.Bank;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -39,13 +41,14 @@ class FullUpdateTest {
         Path data = bed.dataDir("full-1");
         assertArrayEquals(Files.readAllBytes(v1), Files.readAllBytes(data.resolve("current/image")));
         assertEquals(Path.of("banks/b"), Files.readSymbolicLink(data.resolve("current")));
-        Status committed = bed.watcher.awaitState(mark, "full-1", 1, "committed", TestBed.LONG);
-        assertEquals("b", committed.active());
+        Status committed = bed.watcher.awaitState(mark, "full-1", 1, OtaState.COMMITTED, TestBed.LONG);
+        assertEquals(Bank.B, committed.active());
         assertEquals(1L, committed.activeVer());
         // The state machine went through every step of the contract, in order.
-        assertEquals(java.util.List.of("downloading", "verifying", "staged", "switching", "trial", "committed"),
+        assertEquals(java.util.List.of(OtaState.DOWNLOADING, OtaState.VERIFYING, OtaState.STAGED, OtaState.SWITCHING,
+                        OtaState.TRIAL, OtaState.COMMITTED),
                 bed.watcher.since(mark, "full-1").stream().map(Status::state)
-                        .dropWhile(state -> !"downloading".equals(state)).distinct().toList());
+                        .dropWhile(state -> state != OtaState.DOWNLOADING).distinct().toList());
 
         Path v2 = bed.image("v2.img", 4 * 1024 * 1024, 2);
         Publisher.Outcome second = bed.publish(bed.release("full-1", v2, 2, 64 * 1024, bed.ecKey));
@@ -66,7 +69,7 @@ class FullUpdateTest {
         Publisher.Outcome again = bed.publish(bed.release("full-2", v1, 7, 4096, bed.edKey));
         assertTrue(again.success(), again.summary());
         // Answered from what is installed: no download started, the image was not rewritten.
-        assertTrue(bed.watcher.since(mark, "full-2").stream().noneMatch(s -> "downloading".equals(s.state())));
+        assertTrue(bed.watcher.since(mark, "full-2").stream().noneMatch(s -> s.state() == OtaState.DOWNLOADING));
         assertEquals(modified, Files.getLastModifiedTime(bed.dataDir("full-2").resolve("current/image")).toMillis());
     }
 }

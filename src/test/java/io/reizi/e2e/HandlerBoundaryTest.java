@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -53,9 +55,9 @@ class HandlerBoundaryTest {
                 for (byte[] manifest : new byte[][] {nested(depth), unsignedCose(nested(depth))}) {
                     int mark = bed.watcher.mark();
                     raw.manifest(id, manifest);
-                    Status refused = bed.watcher.await(mark, id, s -> "failed".equals(s.state()), TestBed.LONG);
+                    Status refused = bed.watcher.await(mark, id, s -> s.state() == OtaState.FAILED, TestBed.LONG);
                     // Unsigned: refused for its signature before its payload is read, or as malformed.
-                    assertTrue(java.util.Set.of("malformed", "bad_signature").contains(refused.error()),
+                    assertTrue(java.util.Set.of(ErrorCode.MALFORMED, ErrorCode.BAD_SIGNATURE).contains(refused.error()),
                             "depth " + depth + ": " + refused.error() + " " + refused.detail());
                 }
             }
@@ -71,7 +73,7 @@ class HandlerBoundaryTest {
                 for (int i = 0; i < 6; i++) raw.chunk(id, nested(depth));
             }
             raw.chunks(id, 1, bytes, 1024, 20, 64);
-            bed.watcher.awaitState(mark, id, 1, "committed", TestBed.LONG);
+            bed.watcher.awaitState(mark, id, 1, OtaState.COMMITTED, TestBed.LONG);
             assertArrayEquals(bytes, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
 
             assertFalse(agent.log().contains("PANIC"), agent.log());

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Samples;
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,7 +46,7 @@ class HostedAppsTest {
             Path v2 = Samples.counterVariant(dir.resolve("v2.jar"), "ok");
             Publisher.Outcome second = bed.publish(bed.release(id, v2, 2, Kind.JAR, ENTRY, 4096, bed.edKey));
             assertTrue(second.success(), second.summary());
-            Status committed = bed.watcher.awaitState(mark, id, 2, "committed", TestBed.LONG);
+            Status committed = bed.watcher.awaitState(mark, id, 2, OtaState.COMMITTED, TestBed.LONG);
             assertNotNull(committed.swapMs(), "the interruption window is reported");
             assertTrue(committed.swapMs() < 1000, "swap took " + committed.swapMs() + " ms");
             long[] v2start = counterStarts(agent).getLast();
@@ -58,8 +60,8 @@ class HostedAppsTest {
                 Publisher.Outcome outcome = bed.publish(bed.release(id, bad, ver, Kind.JAR, ENTRY, 4096, bed.edKey));
                 assertFalse(outcome.success(), broken);
                 Status s = outcome.devices().get(id);
-                assertEquals("rolled_back", s.state(), broken);
-                assertEquals("health_check_failed", s.error());
+                assertEquals(OtaState.ROLLED_BACK, s.state(), broken);
+                assertEquals(ErrorCode.HEALTH_CHECK_FAILED, s.error());
                 assertEquals(2L, s.activeVer());
                 long[] again = counterStarts(agent).getLast();
                 assertEquals(2, again[0], "v2 runs again after " + broken);
@@ -95,7 +97,7 @@ class HostedAppsTest {
 
             Path crasher = Files.writeString(dir.resolve("crash.sh"), "#!/bin/sh\necho 'about to crash'\nexit 7\n");
             Publisher.Outcome bad = bed.publish(bed.release(id, crasher, 3, Kind.EXEC, null, 4096, bed.edKey));
-            assertEquals("rolled_back", bad.devices().get(id).state(), bad.summary());
+            assertEquals(OtaState.ROLLED_BACK, bad.devices().get(id).state(), bad.summary());
             assertTrue(agent.log().contains("exited with 7"));
             assertEquals(2, counterStarts(agent).getLast()[0], "v2 runs again");
         }
@@ -110,18 +112,18 @@ class HostedAppsTest {
             Path v2 = Samples.counterVariant(dir.resolve("v2.jar"), "never-healthy");
             int mark = bed.watcher.mark();
             bed.publishAsync(bed.release(id, v2, 2, Kind.JAR, ENTRY, 4096, bed.edKey));
-            bed.watcher.awaitState(mark, id, 2, "trial", TestBed.LONG);
+            bed.watcher.awaitState(mark, id, 2, OtaState.TRIAL, TestBed.LONG);
             agent.kill9();
 
             int first = bed.watcher.mark();
             agent.start().awaitReady();
-            bed.watcher.awaitState(first, id, 2, "trial", TestBed.LONG);
+            bed.watcher.awaitState(first, id, 2, OtaState.TRIAL, TestBed.LONG);
             agent.awaitLog("running jar v2", 1); // under the limit, the new release runs again
             agent.kill9();
 
             int second = bed.watcher.mark();
             agent.start().awaitReady();
-            Status back = bed.watcher.awaitState(second, id, 2, "rolled_back", TestBed.LONG);
+            Status back = bed.watcher.awaitState(second, id, 2, OtaState.ROLLED_BACK, TestBed.LONG);
             assertEquals(1L, back.activeVer());
             agent.awaitLog("running jar v1", 1); // v1 runs again
         }

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +71,7 @@ class HostedContainmentTest {
             AgentProcess agent = bed.agent(id, "--trial-window", "120s", "--stop-grace", "500ms");
             int mark = bed.watcher.mark();
             bed.publishAsync(bed.release(id, daemonizing(), 1, Kind.EXEC, null, 4096, bed.edKey));
-            bed.watcher.awaitState(mark, id, 1, "trial", TestBed.LONG);
+            bed.watcher.awaitState(mark, id, 1, OtaState.TRIAL, TestBed.LONG);
             awaitPids(2);
             List<Long> first = pids();
             agent.kill9();
@@ -77,7 +79,7 @@ class HostedContainmentTest {
 
             int again = bed.watcher.mark();
             agent.start().awaitReady();
-            bed.watcher.awaitState(again, id, 1, "trial", TestBed.LONG);
+            bed.watcher.awaitState(again, id, 1, OtaState.TRIAL, TestBed.LONG);
             awaitPids(4);
             for (long pid : first) assertFalse(running(pid), "process " + pid + " of the killed agent's run is still there");
             assertEquals(2, pids().stream().filter(HostedContainmentTest::running).count(), "one copy of the app");
@@ -94,8 +96,8 @@ class HostedContainmentTest {
             Path program = Files.writeString(dir.resolve("prog.sh"), "#!/bin/sh\nwhile :; do sleep 1; done\n");
             Publisher.Outcome bad = bed.publish(bed.release(id, program, 1, Kind.EXEC, entry, 4096, bed.edKey));
             Status s = bad.devices().get(id);
-            assertEquals("failed", s.state(), bad.summary());
-            assertEquals("malformed", s.error());
+            assertEquals(OtaState.FAILED, s.state(), bad.summary());
+            assertEquals(ErrorCode.MALFORMED, s.error());
             assertFalse(Files.exists(Path.of("/tmp/reizi-escaped")) || Files.exists(bed.dataDir(id).resolve("escaped")));
             assertTrue(agent.isAlive());
             assertTrue(bed.publish(bed.release(id, program, 2, Kind.EXEC, "prog", 4096, bed.edKey)).success(),
@@ -119,9 +121,9 @@ class HostedContainmentTest {
             assertTrue(bed.publish(bed.release(id, good, 1, Kind.EXEC, null, 4096, bed.edKey)).success());
             Publisher.Outcome slip = bed.publish(bed.release(id, zip, 2, Kind.EXEC, "run", 4096, bed.edKey));
             Status s = slip.devices().get(id);
-            assertEquals("rolled_back", s.state(), slip.summary());
+            assertEquals(OtaState.ROLLED_BACK, s.state(), slip.summary());
             assertEquals(1L, s.activeVer());
-            assertEquals("malformed", s.error(), s.detail());
+            assertEquals(ErrorCode.MALFORMED, s.error(), s.detail());
             assertTrue(s.detail().contains("points outside the app folder"), s.detail());
             assertFalse(agent.log().contains("PANIC"), "no panic");
             assertTrue(bed.publish(bed.release(id, good, 3, Kind.EXEC, null, 4096, bed.edKey)).success(),

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.reizi.agent.Samples;
-import io.reizi.agent.Status;
 import io.reizi.ota.crypto.Keys;
+import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Sha256;
+import io.reizi.ota.wire.Status;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,18 +77,18 @@ class HostileCatalogueTest {
         }
 
         /** The manifest is refused: a `failed` status with this error code and a detail. */
-        record Refused(String error) implements Expect {
+        record Refused(ErrorCode error) implements Expect {
             @Override
             public String toString() {
-                return "failed/" + error;
+                return "failed/" + error.wire();
             }
         }
 
         /** The release was taken in and is refused or rolled back with this code; never committed. */
-        record NotInstalled(String error) implements Expect {
+        record NotInstalled(ErrorCode error) implements Expect {
             @Override
             public String toString() {
-                return "rolled_back|failed/" + error;
+                return "rolled_back|failed/" + error.wire();
             }
         }
 
@@ -191,21 +193,21 @@ class HostileCatalogueTest {
     private static void check(Device d, Expect expect, int mark, long ver) throws Exception {
         switch (expect) {
             case Expect.Refused r -> {
-                Status s = d.await(mark, x -> "failed".equals(x.state()) || Device.ends(x, ver), LOOK,
-                        "failed/" + r.error());
-                assertEquals("failed", s.state(), "the hostile manifest was not refused");
+                Status s = d.await(mark, x -> x.state() == OtaState.FAILED || Device.ends(x, ver), LOOK,
+                        "failed/" + r.error().wire());
+                assertEquals(OtaState.FAILED, s.state(), "the hostile manifest was not refused");
                 assertEquals(r.error(), s.error(), "detail: " + s.detail());
                 assertTrue(s.detail() != null && !s.detail().isBlank(), "a refusal says why");
             }
             case Expect.NotInstalled n -> {
                 Status s = d.await(mark, x -> Device.ends(x, ver), LOOK, "end of ver " + ver);
-                assertFalse("committed".equals(s.state()), "the hostile release ver=" + ver + " was committed");
+                assertFalse(s.state() == OtaState.COMMITTED, "the hostile release ver=" + ver + " was committed");
                 assertEquals(n.error(), s.error(), s.state() + ", detail: " + s.detail());
                 assertEquals(d.active, s.activeVer(), "active ver after the refusal");
             }
             case Expect.Contained c -> {
                 Status s = d.await(mark, x -> Device.ends(x, ver), LOOK, "end of ver " + ver);
-                if ("committed".equals(s.state())) {
+                if (s.state() == OtaState.COMMITTED) {
                     d.active = ver;
                     Path app = d.data().resolve("current/app").toRealPath();
                     try (Stream<Path> all = Files.walk(app)) {
@@ -217,19 +219,19 @@ class HostileCatalogueTest {
                         }
                     }
                 } else {
-                    assertEquals("malformed", s.error(), s.state() + ", detail: " + s.detail());
+                    assertEquals(ErrorCode.MALFORMED, s.error(), s.state() + ", detail: " + s.detail());
                 }
             }
             case Expect.Ignored i -> {
                 Thread.sleep(1500);
                 d.supervise();
                 List<Status> seen = d.bed.watcher.since(mark, d.id);
-                assertTrue(seen.stream().noneMatch(s -> s.error() != null || "downloading".equals(s.state())),
+                assertTrue(seen.stream().noneMatch(s -> s.error() != null || s.state() == OtaState.DOWNLOADING),
                         "ignored, but:" + StatusWatcher.describe(seen));
             }
             case Expect.Commits c -> {
                 Status s = d.await(mark, x -> Device.ends(x, ver), LOOK, "end of ver " + ver);
-                assertEquals("committed", s.state(), "error " + s.error() + ": " + s.detail());
+                assertEquals(OtaState.COMMITTED, s.state(), "error " + s.error() + ": " + s.detail());
                 Device.Payload p = d.good(ver);
                 if (p.kind() == Kind.IMAGE) {
                     assertEquals(Sha256.text(Sha256.digest(p.bytes())), d.installed().image(), "the image committed byte for byte");
@@ -237,23 +239,23 @@ class HostileCatalogueTest {
                 d.active = ver;
             }
             case Expect.AnsweredCommitted a -> {
-                d.await(mark, x -> "committed".equals(x.state()) && x.ver() != null && x.ver() == d.active,
+                d.await(mark, x -> x.state() == OtaState.COMMITTED && x.ver() != null && x.ver() == d.active,
                         Duration.ofSeconds(15), "committed for the active ver " + d.active);
-                assertTrue(d.bed.watcher.since(mark, d.id).stream().noneMatch(s -> "downloading".equals(s.state())));
+                assertTrue(d.bed.watcher.since(mark, d.id).stream().noneMatch(s -> s.state() == OtaState.DOWNLOADING));
             }
             case Expect.Repaired r -> {
                 Status s = d.await(mark, x -> x.activeVer() != null, Device.WAIT, "after the restart");
                 assertEquals(d.active, s.activeVer(), "active ver after the restart (" + s.state() + ", " + s.detail() + ")");
-                assertFalse("failed".equals(s.state()), "reported failed: " + s.detail());
+                assertFalse(s.state() == OtaState.FAILED, "reported failed: " + s.detail());
                 int floor = d.bed.watcher.mark();
                 Device.Payload other = Device.image(-d.active, 700, 256);
                 d.raw.manifest(d.id, d.signed(other, d.active));
-                Status refused = d.await(floor, x -> "failed".equals(x.state()), Duration.ofSeconds(15), "the floor's refusal");
-                assertEquals("rollback_refused", refused.error(), "the anti-rollback floor survived: " + refused.detail());
+                Status refused = d.await(floor, x -> x.state() == OtaState.FAILED, Duration.ofSeconds(15), "the floor's refusal");
+                assertEquals(ErrorCode.ROLLBACK_REFUSED, refused.error(), "the anti-rollback floor survived: " + refused.detail());
             }
             case Expect.ReportedBroken b -> {
                 Status s = d.await(mark, x -> x.activeVer() != null, Device.WAIT, "after the restart");
-                assertEquals("failed", s.state(), "a missing active image is not healthy: " + s.detail());
+                assertEquals(OtaState.FAILED, s.state(), "a missing active image is not healthy: " + s.detail());
                 assertTrue(s.detail() != null && !s.detail().isBlank(), "says why");
             }
         }
@@ -329,7 +331,7 @@ class HostileCatalogueTest {
 
     // ------------------------------------------------------------------ manifest fields
 
-    private static final Expect MALFORMED = new Expect.Refused("malformed");
+    private static final Expect MALFORMED = new Expect.Refused(ErrorCode.MALFORMED);
 
     @TestFactory
     Stream<DynamicTest> manifest() throws Exception {
@@ -361,12 +363,12 @@ class HostileCatalogueTest {
                 }),
                 field("size negative", MALFORMED, f -> f.put("size", -1000)),
                 field("size as text", MALFORMED, f -> f.put("size", "1000")),
-                field("size over max-image-size", new Expect.Refused("too_large"), f -> {
+                field("size over max-image-size", new Expect.Refused(ErrorCode.TOO_LARGE), f -> {
                     f.put("size", 2 * 1048576);
                     f.put("chunk", 65536);
                     f.put("count", 32);
                 }),
-                field("size 1 TiB", new Expect.Refused("too_large"), f -> {
+                field("size 1 TiB", new Expect.Refused(ErrorCode.TOO_LARGE), f -> {
                     f.put("size", 1L << 40);
                     f.put("chunk", 1L << 20);
                     f.put("count", 1L << 20);
@@ -387,12 +389,12 @@ class HostileCatalogueTest {
                 field("hash sha512 prefix", MALFORMED, f -> f.put("hash", ((String) f.get("hash")).replace("sha256:", "sha512:"))),
                 field("hash 63 digits", MALFORMED, f -> f.put("hash", ((String) f.get("hash")).substring(0, 70))),
                 field("hash as byte string", MALFORMED, f -> f.put("hash", Sha256.digest(d.good(0).bytes()))),
-                field("hash of another image", new Expect.Refused("image_hash_mismatch"), f -> f.put("hash", SHA_OF_NOTHING)),
-                field("hw excludes this device", new Expect.Refused("hw_mismatch"), f -> f.put("hw", List.of("board-y"))),
-                field("hw empty list", new Expect.Refused("hw_mismatch"), f -> f.put("hw", List.of())),
+                field("hash of another image", new Expect.Refused(ErrorCode.IMAGE_HASH_MISMATCH), f -> f.put("hash", SHA_OF_NOTHING)),
+                field("hw excludes this device", new Expect.Refused(ErrorCode.HW_MISMATCH), f -> f.put("hw", List.of("board-y"))),
+                field("hw empty list", new Expect.Refused(ErrorCode.HW_MISMATCH), f -> f.put("hw", List.of())),
                 field("hw as text", MALFORMED, f -> f.put("hw", "board-x")),
                 field("hw with an integer", MALFORMED, f -> f.put("hw", List.of("board-x", 7))),
-                field("expires in the past", new Expect.Refused("expired"), f -> f.put("expires", System.currentTimeMillis() / 1000 - 60)),
+                field("expires in the past", new Expect.Refused(ErrorCode.EXPIRED), f -> f.put("expires", System.currentTimeMillis() / 1000 - 60)),
                 field("expires negative", MALFORMED, f -> f.put("expires", -5)),
                 field("expires as text", MALFORMED, f -> f.put("expires", "2099-01-01")),
                 field("unknown keys of every type are ignored", new Expect.Commits(), f -> {
@@ -410,9 +412,9 @@ class HostileCatalogueTest {
                         Forge.signed(new byte[0], d2.key()).tagged(), d2.good(v), v)),
                 new Case("manifest map then trailing bytes", MALFORMED, (d2, v) -> send(d2, Forge.signed(Cbor.cat(
                         Device.manifestBytes(Device.fields(d2.good(v), v)), Cbor.uint(0)), d2.key()).tagged(), d2.good(v), v)),
-                new Case("ver equal to the active one, other image", new Expect.Refused("rollback_refused"),
+                new Case("ver equal to the active one, other image", new Expect.Refused(ErrorCode.ROLLBACK_REFUSED),
                         (d2, v) -> send(d2, d2.signed(Device.image(-v, 999, 256), d2.active), Device.image(-v, 999, 256), d2.active)),
-                new Case("ver below the active one", new Expect.Refused("rollback_refused"),
+                new Case("ver below the active one", new Expect.Refused(ErrorCode.ROLLBACK_REFUSED),
                         (d2, v) -> send(d2, d2.signed(d2.good(d2.active - 1), d2.active - 1), d2.good(d2.active - 1), d2.active - 1)),
                 new Case("replay of the active release's manifest", new Expect.AnsweredCommitted(),
                         (d2, v) -> d2.raw.manifest(d2.id, d2.signed(d2.good(d2.active), d2.active)))));
@@ -420,7 +422,7 @@ class HostileCatalogueTest {
 
     // ------------------------------------------------------------------ the COSE_Sign1 envelope
 
-    private static final Expect BAD_SIGNATURE = new Expect.Refused("bad_signature");
+    private static final Expect BAD_SIGNATURE = new Expect.Refused(ErrorCode.BAD_SIGNATURE);
 
     @TestFactory
     Stream<DynamicTest> coseEnvelope() throws Exception {
@@ -474,7 +476,7 @@ class HostileCatalogueTest {
                         Cbor.map(Cbor.uint(1), Cbor.cat(new byte[] {0x38, 7})))).tagged()),
                 cose("alg -7 over an Ed25519 signature", BAD_SIGNATURE, (x, m, g) -> new Forge.Parts(Cbor.bstr(Forge.algHeader(-7)),
                         Forge.kidHeader(x.bed.ecKey.kid()), Cbor.bstr(m), Cbor.bstr(Forge.signature(x.key(), Forge.algHeader(-7), m))).tagged()),
-                cose("untrusted key", new Expect.Refused("untrusted_key"), (x, m, g) -> Forge.signed(m, Keys.generate(Keys.Alg.ED25519)).tagged()),
+                cose("untrusted key", new Expect.Refused(ErrorCode.UNTRUSTED_KEY), (x, m, g) -> Forge.signed(m, Keys.generate(Keys.Alg.ED25519)).tagged()),
                 cose("nesting bomb as the whole message", MALFORMED, (x, m, g) -> BOMB),
                 cose("900-deep nesting as the whole message", MALFORMED, (x, m, g) -> DEEP),
                 cose("900-deep nesting in the unprotected header", MALFORMED, (x, m, g) -> g.unprotectedItem(Cbor.map(Cbor.uint(33), DEEP)).tagged()),
@@ -600,12 +602,12 @@ class HostileCatalogueTest {
                 chunk("duplicate key seq", commits, (x, v, p) -> x.raw.chunk(x.id,
                         encode(chunkFields(v, 1, p.slice(0)), Cbor.text("seq"), Cbor.uint(0)))),
                 chunk("forged chunk, self-consistent hash (v1 has no per-chunk signature)",
-                        new Expect.Refused("image_hash_mismatch"), (x, v, p) -> x.raw.chunk(x.id, Device.chunk(v, 2, new byte[512])))));
+                        new Expect.Refused(ErrorCode.IMAGE_HASH_MISMATCH), (x, v, p) -> x.raw.chunk(x.id, Device.chunk(v, 2, new byte[512])))));
     }
 
     // ------------------------------------------------------------------ exec bundles
 
-    private static final Expect EXEC_MALFORMED = new Expect.NotInstalled("malformed");
+    private static final Expect EXEC_MALFORMED = new Expect.NotInstalled(ErrorCode.MALFORMED);
     /** The issue asks only that links cannot point outside: refusing the bundle or storing links as plain files both do. */
     private static final Expect CONTAINED = new Expect.Contained();
 
@@ -684,7 +686,7 @@ class HostileCatalogueTest {
 
     // ------------------------------------------------------------------ jar releases
 
-    private static final Expect JAR_FAILS = new Expect.NotInstalled("health_check_failed");
+    private static final Expect JAR_FAILS = new Expect.NotInstalled(ErrorCode.HEALTH_CHECK_FAILED);
     private static final String AGENT_CLASS = "\"io.reizi.agent.Updater\"";
 
     /** Busy for at most half a core over two seconds: no thread of a rolled-back app keeps spinning in the agent. */
@@ -767,7 +769,7 @@ class HostileCatalogueTest {
                 release("entry class missing", JAR_FAILS, new Device.Payload(Kind.JAR, "hostile.Nope", jar.apply(ok).bytes(), 4096)),
                 release("entry class is not a ReiziApp", JAR_FAILS, new Device.Payload(Kind.JAR, "java.lang.Object",
                         jar.apply(ok).bytes(), 4096)),
-                release("not a jar at all", new Expect.NotInstalled("malformed"), new Device.Payload(Kind.JAR, HostileReleases.APP,
+                release("not a jar at all", new Expect.NotInstalled(ErrorCode.MALFORMED), new Device.Payload(Kind.JAR, HostileReleases.APP,
                         "this is not a zip file".repeat(50).getBytes(), 4096))));
     }
 

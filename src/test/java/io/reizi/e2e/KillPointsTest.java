@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,9 +42,9 @@ class KillPointsTest {
             try (AgentProcess again = new AgentProcess(id, bed.broker.url(), bed.dataDir(id), bed.trust,
                     TestBed.logs().resolve(id + "-restart.log"))) {
                 again.start().awaitReady();
-                Status done = bed.watcher.awaitState(restart, id, 1, "committed", TestBed.LONG);
+                Status done = bed.watcher.awaitState(restart, id, 1, OtaState.COMMITTED, TestBed.LONG);
                 assertEquals(1L, done.activeVer());
-                assertTrue(bed.watcher.since(restart, id).stream().noneMatch(s -> "downloading".equals(s.state())),
+                assertTrue(bed.watcher.since(restart, id).stream().noneMatch(s -> s.state() == OtaState.DOWNLOADING),
                         phase + ": nothing is fetched again");
                 assertArrayEquals(bytes, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
             }
@@ -69,8 +71,8 @@ class KillPointsTest {
             try (AgentProcess again = new AgentProcess(id, bed.broker.url(), bed.dataDir(id), bed.trust,
                     TestBed.logs().resolve(id + "-restart.log"), "--health-cmd", health)) {
                 again.start().awaitReady();
-                Status back = bed.watcher.awaitState(restart, id, 2, "rolled_back", TestBed.LONG);
-                assertEquals("health_check_failed", back.error());
+                Status back = bed.watcher.awaitState(restart, id, 2, OtaState.ROLLED_BACK, TestBed.LONG);
+                assertEquals(ErrorCode.HEALTH_CHECK_FAILED, back.error());
                 assertEquals("health command exited 1", back.detail());
                 assertEquals(1L, back.activeVer());
                 assertArrayEquals(Files.readAllBytes(v1), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.Status;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -151,7 +151,7 @@ class LinkFaultTest {
     static List<String> netTransitions(List<Status> statuses) {
         List<String> net = new ArrayList<>();
         for (Status st : statuses) {
-            if (st.net() != null && (net.isEmpty() || !net.getLast().equals(st.net()))) net.add(st.net());
+            if (st.net() != null && (net.isEmpty() || !net.getLast().equals(st.net().wire()))) net.add(st.net().wire());
         }
         return net;
     }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.NetHealth;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,8 +59,8 @@ class OfflineBootTest {
                 long brokerBackAt = System.currentTimeMillis();
                 bed.broker.restart(0); // the same port
                 Status first = bed.watcher.await(mark, id, s -> true, Duration.ofSeconds(40));
-                assertEquals("idle", first.state());
-                assertEquals("good", first.net(), "net as it is when the status is sent, not when it was made");
+                assertEquals(OtaState.IDLE, first.state());
+                assertEquals(NetHealth.GOOD, first.net(), "net as it is when the status is sent, not when it was made");
                 assertTrue(first.ts() >= brokerBackAt, "stamped when sent");
                 assertTrue(agent.isAlive());
                 assertFalse(agent.log().contains("PANIC"), agent.log());

@@ -6,12 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import io.reizi.watchdog.NotifyListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,7 +105,7 @@ class PanicRecoveryTest {
                 assertTrue(outcome.success(), fault + ": " + outcome.summary());
                 assertArrayEquals(Files.readAllBytes(image), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
                 assertTrue(agent.log().contains("recovered from the panic"), agent.log());
-                Status recovering = bed.watcher.await(mark, id, s -> "recovering".equals(s.state()), TestBed.LONG);
+                Status recovering = bed.watcher.await(mark, id, s -> s.state() == OtaState.RECOVERING, TestBed.LONG);
                 assertTrue(recovering.detail().startsWith("panic: "), recovering.detail());
                 assertTrue(agent.isAlive());
             }
@@ -141,10 +142,10 @@ class PanicRecoveryTest {
             raw.close();
             raw = new RawMqtt(bed.broker.url());
             Status need = bed.watcher.await(restart, id, s -> s.need() != null, TestBed.LONG);
-            assertEquals("[[0, 199]]", need.need().stream().map(Arrays::toString).toList().toString(),
+            assertEquals("[[0, 199]]", need.need().toString(),
                     "nothing was synced before the failure: everything is asked for again");
             raw.chunks(id, 1, bytes, chunk, 0, count);
-            bed.watcher.awaitState(restart, id, 1, "committed", TestBed.LONG);
+            bed.watcher.awaitState(restart, id, 1, OtaState.COMMITTED, TestBed.LONG);
             assertArrayEquals(bytes, Files.readAllBytes(data.resolve("current/image")));
             assertTrue(again.isAlive());
         } finally {
@@ -170,16 +171,16 @@ class PanicRecoveryTest {
 
             int restart = bed.watcher.mark();
             agent.start().awaitReady();
-            Status given = bed.watcher.await(restart, id, s -> "failed".equals(s.state()) && s.ver() != null && s.ver() == 2,
+            Status given = bed.watcher.await(restart, id, s -> s.state() == OtaState.FAILED && s.ver() != null && s.ver() == 2,
                     TestBed.LONG);
             assertTrue(given.detail().contains("crash loop"), given.detail());
             assertEquals(1L, given.activeVer());
             assertArrayEquals(Files.readAllBytes(v1), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
             assertTrue(!Files.exists(bed.dataDir(id).resolve("panic-exits")), "the count starts afresh");
             // The retained manifest of the given-up release is not downloaded again.
-            Status refused = bed.watcher.await(restart, id, s -> "rollback_refused".equals(s.error()), TestBed.LONG);
+            Status refused = bed.watcher.await(restart, id, s -> s.error() == ErrorCode.ROLLBACK_REFUSED, TestBed.LONG);
             assertNotNull(refused);
-            assertTrue(bed.watcher.since(restart, id).stream().noneMatch(s -> "downloading".equals(s.state())));
+            assertTrue(bed.watcher.since(restart, id).stream().noneMatch(s -> s.state() == OtaState.DOWNLOADING));
         }
     }
 

@@ -9,6 +9,7 @@ import io.reizi.ota.bank.DeviceState;
 import io.reizi.ota.bank.FaultPoint;
 import io.reizi.ota.bank.Release;
 import io.reizi.ota.bank.StateStore;
+import io.reizi.ota.wire.OtaState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,7 +95,7 @@ class PowerCutTest {
             int mark = bed.watcher.mark();
             long start = System.nanoTime();
             CompletableFuture<Publisher.Outcome> publishing = bed.publishAsync(bed.release(id, v2, 2, CHUNK, bed.edKey));
-            bed.watcher.awaitState(mark, id, 2, "committed", TestBed.LONG);
+            bed.watcher.awaitState(mark, id, 2, OtaState.COMMITTED, TestBed.LONG);
             updateMs = (System.nanoTime() - start) / 1_000_000;
             lines = Files.readAllLines(trace); // up to the commit: what comes after is not part of the update
             assertTrue(publishing.get(60, TimeUnit.SECONDS).success());
@@ -197,7 +198,7 @@ class PowerCutTest {
         long deadline = System.nanoTime() + TestBed.LONG.toNanos();
         while (true) {
             try {
-                bed.watcher.awaitState(mark, id, 2, "committed", Duration.ofSeconds(2));
+                bed.watcher.awaitState(mark, id, 2, OtaState.COMMITTED, Duration.ofSeconds(2));
                 return;
             } catch (AssertionError notYet) {
                 if (agent.restartedAfterExit(75)) continue;

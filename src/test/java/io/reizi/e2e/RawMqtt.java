@@ -10,6 +10,7 @@ import io.reizi.agent.mqtt.client.SessionOptions;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Sha256;
+import io.reizi.ota.wire.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 /** A hand-driven publisher for tests that send what the real one never would: bad manifests, bad chunks. */
 final class RawMqtt implements AutoCloseable {
     static final CBORMapper CBOR = new CBORMapper();
+    private static final Topics TOPICS = Topics.defaults();
     private final MqttSession session;
 
     RawMqtt(String broker) throws MqttSessionException {
@@ -32,17 +34,23 @@ final class RawMqtt implements AutoCloseable {
 
     /** Retained, and acknowledged by the broker before this returns. */
     void manifest(String target, byte[] cose) throws Exception {
-        publish("ota/firmware/" + target + "/manifest", cose, true).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        publish(TOPICS.manifest(target), cose, true).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     /** The chunk index of contract 1.1, retained like the manifest, and acknowledged before this returns. */
     void index(String target, byte[] cbor) throws Exception {
-        publish("ota/firmware/" + target + "/index", cbor, true).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        publish(TOPICS.index(target), cbor, true).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     /** Acknowledged by the broker before this returns (the broker has it, whatever the test does next). */
     void chunk(String target, byte[] cbor) throws Exception {
-        publish("ota/firmware/" + target + "/chunk", cbor, false).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        publish(TOPICS.chunk(target), cbor, false).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    /** A status as any client allowed on the device's status topic could send it: not retained, acknowledged. */
+    void status(String device, String json) throws Exception {
+        publish(TOPICS.status(device), json.getBytes(java.nio.charset.StandardCharsets.UTF_8), false).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
     }
 
     /** Sends chunks {@code from} (inclusive) to {@code to} (exclusive) of {@code image}, well formed, in order. */

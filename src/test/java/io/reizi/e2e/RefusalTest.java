@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
 import io.reizi.ota.crypto.Keys;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,14 +54,14 @@ class RefusalTest {
     }
 
     /** Publishes a manifest and expects {@code failed} with {@code error}, and nothing installed touched. */
-    private static Status refused(byte[] cose, Long ver, String error) throws Exception {
+    private static Status refused(byte[] cose, Long ver, ErrorCode error) throws Exception {
         Path data = bed.dataDir(ID);
         String image = TestBed.sha256(data.resolve("current/image"));
         Path link = Files.readSymbolicLink(data.resolve("current"));
         String state = Files.readString(data.resolve("state.json"));
         int mark = bed.watcher.mark();
         raw.manifest(ID, cose);
-        Status s = bed.watcher.await(mark, ID, x -> "failed".equals(x.state()), WAIT);
+        Status s = bed.watcher.await(mark, ID, x -> x.state() == OtaState.FAILED, WAIT);
         assertEquals(error, s.error(), "detail: " + s.detail());
         assertEquals(ver, s.ver());
         assertTrue(s.detail() != null && !s.detail().isBlank(), "a refusal says why");
@@ -67,7 +69,7 @@ class RefusalTest {
         assertEquals(image, TestBed.sha256(data.resolve("current/image")));
         assertEquals(link, Files.readSymbolicLink(data.resolve("current")));
         assertEquals(state, Files.readString(data.resolve("state.json")));
-        assertTrue(bed.watcher.since(mark, ID).stream().noneMatch(x -> "downloading".equals(x.state())));
+        assertTrue(bed.watcher.since(mark, ID).stream().noneMatch(x -> x.state() == OtaState.DOWNLOADING));
         return s;
     }
 
@@ -81,32 +83,32 @@ class RefusalTest {
     void badSignature() throws Exception {
         byte[] cose = signed(6, f -> {});
         cose[cose.length - 1] ^= 0x01; // the last byte of the encoding is the signature's last byte
-        refused(cose, 6L, "bad_signature");
+        refused(cose, 6L, ErrorCode.BAD_SIGNATURE);
         byte[] es = RawMqtt.sign(RawMqtt.fields(v5, 6, 16384), bed.ecKey);
         es[es.length - 5] ^= 0x40;
-        refused(es, 6L, "bad_signature");
+        refused(es, 6L, ErrorCode.BAD_SIGNATURE);
     }
 
     @Test
     void untrustedKey() throws Exception {
         byte[] cose = RawMqtt.sign(RawMqtt.fields(v5, 6, 16384), Keys.generate(Keys.Alg.ED25519));
-        refused(cose, 6L, "untrusted_key");
+        refused(cose, 6L, ErrorCode.UNTRUSTED_KEY);
     }
 
     @Test
     void downgradeAndSameVerAreRefused() throws Exception {
-        refused(signed(4, f -> {}), 4L, "rollback_refused");
-        refused(signed(5, f -> f.put("hash", "sha256:" + "0".repeat(64))), 5L, "rollback_refused");
+        refused(signed(4, f -> {}), 4L, ErrorCode.ROLLBACK_REFUSED);
+        refused(signed(5, f -> f.put("hash", "sha256:" + "0".repeat(64))), 5L, ErrorCode.ROLLBACK_REFUSED);
     }
 
     @Test
     void hardwareMismatch() throws Exception {
-        refused(signed(6, f -> f.put("hw", List.of("board-y", "board-z"))), 6L, "hw_mismatch");
+        refused(signed(6, f -> f.put("hw", List.of("board-y", "board-z"))), 6L, ErrorCode.HW_MISMATCH);
     }
 
     @Test
     void expired() throws Exception {
-        refused(signed(6, f -> f.put("expires", System.currentTimeMillis() / 1000 - 60)), 6L, "expired");
+        refused(signed(6, f -> f.put("expires", System.currentTimeMillis() / 1000 - 60)), 6L, ErrorCode.EXPIRED);
     }
 
     @Test
@@ -115,27 +117,27 @@ class RefusalTest {
             f.put("size", 16 * 1024 * 1024);
             f.put("chunk", 65536);
             f.put("count", 256);
-        }), 6L, "too_large");
+        }), 6L, ErrorCode.TOO_LARGE);
     }
 
     @Test
     void malformedFields() throws Exception {
-        refused(signed(6, f -> f.remove("hash")), 6L, "malformed");
-        refused(signed(6, f -> f.put("hash", "md5:abc")), 6L, "malformed");
-        refused(signed(6, f -> f.put("count", 3)), 6L, "malformed");
-        refused(signed(6, f -> f.put("chunk", "16384")), 6L, "malformed");
-        refused(signed(6, f -> f.put("kind", "firmware")), 6L, "malformed");
-        refused(signed(6, f -> f.put("v", 2)), 6L, "malformed");
-        refused(signed(6, f -> f.remove("fw")), 6L, "malformed");
-        Status textVer = refused(signed(6, f -> f.put("ver", "6")), null, "malformed");
+        refused(signed(6, f -> f.remove("hash")), 6L, ErrorCode.MALFORMED);
+        refused(signed(6, f -> f.put("hash", "md5:abc")), 6L, ErrorCode.MALFORMED);
+        refused(signed(6, f -> f.put("count", 3)), 6L, ErrorCode.MALFORMED);
+        refused(signed(6, f -> f.put("chunk", "16384")), 6L, ErrorCode.MALFORMED);
+        refused(signed(6, f -> f.put("kind", "firmware")), 6L, ErrorCode.MALFORMED);
+        refused(signed(6, f -> f.put("v", 2)), 6L, ErrorCode.MALFORMED);
+        refused(signed(6, f -> f.remove("fw")), 6L, ErrorCode.MALFORMED);
+        Status textVer = refused(signed(6, f -> f.put("ver", "6")), null, ErrorCode.MALFORMED);
         assertTrue(textVer.detail().contains("ver"), textVer.detail());
-        refused(RawMqtt.CBOR.writeValueAsBytes(List.of(1, 2, 3)), null, "malformed");
-        refused("not cbor at all".getBytes(), null, "malformed");
+        refused(RawMqtt.CBOR.writeValueAsBytes(List.of(1, 2, 3)), null, ErrorCode.MALFORMED);
+        refused("not cbor at all".getBytes(), null, ErrorCode.MALFORMED);
     }
 
     @Test
     void aJarWithoutEntryIsMalformed() throws Exception {
-        Status s = refused(signed(6, f -> f.put("kind", "jar")), 6L, "malformed");
+        Status s = refused(signed(6, f -> f.put("kind", "jar")), 6L, ErrorCode.MALFORMED);
         assertTrue(s.detail().contains("entry"), s.detail());
     }
 
@@ -145,17 +147,17 @@ class RefusalTest {
         Publisher.Outcome outcome = bed.publish(bed.release(ID, v66, 66, 16384, bed.edKey));
         assertFalse(outcome.success());
         Status rolledBack = outcome.devices().get(ID);
-        assertEquals("rolled_back", rolledBack.state());
-        assertEquals("health_check_failed", rolledBack.error());
+        assertEquals(OtaState.ROLLED_BACK, rolledBack.state());
+        assertEquals(ErrorCode.HEALTH_CHECK_FAILED, rolledBack.error());
         assertEquals(TestBed.sha256(v5), TestBed.sha256(bed.dataDir(ID).resolve("current/image")));
         assertTrue(Files.readString(bed.dataDir(ID).resolve("state.json")).contains("66"));
         // The same release again is answered with its rollback, reason kept; another image under ver 66 is refused.
         int mark = bed.watcher.mark();
         raw.manifest(ID, RawMqtt.sign(RawMqtt.fields(v66, 66, 16384), bed.edKey));
-        Status again = bed.watcher.awaitState(mark, ID, 66, "rolled_back", TestBed.LONG);
+        Status again = bed.watcher.awaitState(mark, ID, 66, OtaState.ROLLED_BACK, TestBed.LONG);
         assertEquals(rolledBack.detail(), again.detail());
-        assertEquals("health_check_failed", again.error());
+        assertEquals(ErrorCode.HEALTH_CHECK_FAILED, again.error());
         refused(RawMqtt.sign(RawMqtt.fields(bed.image("v66b.img", 100_000, 67), 66, 16384), bed.edKey), 66L,
-                "rollback_refused");
+                ErrorCode.ROLLBACK_REFUSED);
     }
 }

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,12 +37,12 @@ class ResumeTest {
             int restart = bed.watcher.mark();
             agent.start().awaitReady();
             Status need = bed.watcher.await(restart, id, s -> s.need() != null, TestBed.LONG);
-            assertEquals("[[100, 199]]", need.need().stream().map(Arrays::toString).toList().toString());
+            assertEquals("[[100, 199]]", need.need().toString());
             assertEquals(100, need.received());
             assertTrue(agent.log().contains("100/200 chunks already on disk"));
 
             raw.chunks(id, 1, bytes, chunk, 100, count);
-            bed.watcher.awaitState(restart, id, 1, "committed", TestBed.LONG);
+            bed.watcher.awaitState(restart, id, 1, OtaState.COMMITTED, TestBed.LONG);
             assertArrayEquals(bytes, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
         }
     }

@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.reizi.agent.Status;
 import io.reizi.agent.mqtt.client.MqttSession;
 import io.reizi.agent.mqtt.client.Qos;
 import io.reizi.agent.mqtt.client.SessionListener;
 import io.reizi.agent.mqtt.client.SessionOptions;
 import io.reizi.agent.mqtt.client.Subscription;
+import io.reizi.ota.wire.NetHealth;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
+import io.reizi.ota.wire.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +46,7 @@ class StatusDeliveryTest {
         try (MqttSession c = MqttSession.create(SessionOptions.builder(broker,
                 "retained-" + UUID.randomUUID().toString().substring(0, 8)).build(), listener)) {
             c.connect(Duration.ofSeconds(30));
-            c.subscribe(List.of(new Subscription("/ota/status/" + id, Qos.AT_LEAST_ONCE)));
+            c.subscribe(List.of(new Subscription(Topics.defaults().status(id), Qos.AT_LEAST_ONCE)));
             byte[] json = got.poll(5, TimeUnit.SECONDS);
             assertNotNull(json, "no retained status for " + id);
             return Status.parse(json);
@@ -76,14 +79,14 @@ class StatusDeliveryTest {
                 int resumed = bed.watcher.mark();
                 link.pauseUplink(false);
 
-                Status committed = bed.watcher.awaitState(resumed, id, 1, "committed", Duration.ofSeconds(30));
-                assertEquals("good", committed.net());
+                Status committed = bed.watcher.awaitState(resumed, id, 1, OtaState.COMMITTED, Duration.ofSeconds(30));
+                assertEquals(NetHealth.GOOD, committed.net());
                 Thread.sleep(1500); // anything resent late would land now
                 List<Status> after = bed.watcher.since(resumed, id);
-                assertEquals("committed", after.getLast().state(),
+                assertEquals(OtaState.COMMITTED, after.getLast().state(),
                         "nothing older overwrote it:" + StatusWatcher.describe(after));
                 Status kept = retained(bed.broker.url(), id);
-                assertEquals("committed", kept.state());
+                assertEquals(OtaState.COMMITTED, kept.state());
                 assertEquals(1L, kept.ver());
                 assertFalse(agent.log().contains("status not published"), agent.log());
             }
@@ -109,13 +112,13 @@ class StatusDeliveryTest {
                 assertEquals(143, agent.stop(), "an orderly stop, not a panic exit:\n" + agent.log());
 
                 assertFalse(agent.log().contains("PANIC"), agent.log());
-                bed.watcher.awaitState(mark, id, 1, "committed", Duration.ofSeconds(10));
+                bed.watcher.awaitState(mark, id, 1, OtaState.COMMITTED, Duration.ofSeconds(10));
                 Status last = retained(bed.broker.url(), id);
-                assertEquals("offline", last.state());
+                assertEquals(OtaState.OFFLINE, last.state());
                 assertTrue(last.ts() >= stopAt, "the orderly stop's own offline status, not the will made at connect");
                 List<Status> seen = bed.watcher.since(mark, id);
-                int committedAt = seen.stream().map(Status::state).toList().lastIndexOf("committed");
-                int offlineAt = seen.stream().map(Status::state).toList().lastIndexOf("offline");
+                int committedAt = seen.stream().map(Status::state).toList().lastIndexOf(OtaState.COMMITTED);
+                int offlineAt = seen.stream().map(Status::state).toList().lastIndexOf(OtaState.OFFLINE);
                 assertTrue(committedAt >= 0 && offlineAt > committedAt, "committed, then offline:" + StatusWatcher.describe(seen));
             }
         }

@@ -1,12 +1,14 @@
 package io.reizi.e2e;
 
-import io.reizi.agent.Status;
 import io.reizi.agent.mqtt.client.Backoff;
 import io.reizi.agent.mqtt.client.MqttSession;
 import io.reizi.agent.mqtt.client.Qos;
 import io.reizi.agent.mqtt.client.SessionListener;
 import io.reizi.agent.mqtt.client.SessionOptions;
 import io.reizi.agent.mqtt.client.Subscription;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
+import io.reizi.ota.wire.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +18,7 @@ import java.util.function.Predicate;
 
 /** An operator watching the fleet: every status on /ota/status/#, in arrival order, survives broker restarts. */
 final class StatusWatcher implements SessionListener, AutoCloseable {
-    private static final List<Subscription> ALL = List.of(new Subscription("/ota/status/#", Qos.AT_LEAST_ONCE));
+    private static final List<Subscription> ALL = List.of(new Subscription(Topics.defaults().allStatuses(), Qos.AT_LEAST_ONCE));
     private final MqttSession session;
     private final List<Status> seen = new ArrayList<>();
 
@@ -56,16 +58,16 @@ final class StatusWatcher implements SessionListener, AutoCloseable {
         }
     }
 
-    Status awaitState(int mark, String id, long ver, String state, Duration timeout) throws InterruptedException {
-        return await(mark, id, s -> s.ver() != null && s.ver() == ver && state.equals(s.state()), timeout);
+    Status awaitState(int mark, String id, long ver, OtaState state, Duration timeout) throws InterruptedException {
+        return await(mark, id, s -> s.ver() != null && s.ver() == ver && s.state() == state, timeout);
     }
 
     static String describe(List<Status> list) {
         StringBuilder b = new StringBuilder();
         for (Status s : list) {
-            b.append("\n  ").append(s.state()).append(" ver=").append(s.ver());
+            b.append("\n  ").append(s.state().wire()).append(" ver=").append(s.ver());
             if (s.received() != null) b.append(" ").append(s.received()).append("/").append(s.count());
-            if (s.error() != null) b.append(" error=").append(s.error()).append(" (").append(s.detail()).append(")");
+            if (s.error() != null) b.append(" error=").append(s.error().wire()).append(" (").append(s.detail()).append(")");
         }
         return b.toString();
     }

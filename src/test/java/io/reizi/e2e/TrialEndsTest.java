@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Samples;
-import io.reizi.agent.Status;
+import io.reizi.ota.bank.Bank;
+import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,15 +54,15 @@ class TrialEndsTest {
             Publisher.Outcome slip = bed.publish(bed.release(id, zipSlipBundle(), 2, Kind.EXEC, "bin/run", 4096, bed.edKey));
             Status s = slip.devices().get(id);
             assertNotNull(s, slip.summary());
-            assertEquals("rolled_back", s.state(), slip.summary());
-            assertEquals("malformed", s.error(), "a bundle that would write outside its folder is malformed: " + s.detail());
+            assertEquals(OtaState.ROLLED_BACK, s.state(), slip.summary());
+            assertEquals(ErrorCode.MALFORMED, s.error(), "a bundle that would write outside its folder is malformed: " + s.detail());
             assertTrue(s.detail() != null && !s.detail().isBlank());
             assertEquals(1L, s.activeVer());
             assertTrue(Files.readString(bed.dataDir(id).resolve("state.json")).contains("\"trial\" : false"));
 
             Publisher.Outcome next = bed.publish(bed.release(id, good, 3, Kind.EXEC, "bin/counter", 4096, bed.edKey));
             assertTrue(next.success(), next.summary());
-            assertEquals("a", next.devices().get(id).active(), "ver 3 went into bank a (ver 2's), not over ver 1 in b");
+            assertEquals(Bank.A, next.devices().get(id).active(), "ver 3 went into bank a (ver 2's), not over ver 1 in b");
             assertTrue(agent.isAlive());
             assertFalse(agent.log().contains("PANIC"), agent.log());
         }

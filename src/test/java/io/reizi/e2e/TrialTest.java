@@ -3,7 +3,9 @@ package io.reizi.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -30,39 +32,39 @@ class TrialTest {
             raw.manifest(id, RawMqtt.sign(RawMqtt.fields(v2, 2, 8192), bed.edKey));
             bed.watcher.await(mark, id, s -> s.need() != null, TestBed.LONG);
             raw.chunks(id, 2, bytes, 8192, 0, (bytes.length + 8191) / 8192);
-            bed.watcher.awaitState(mark, id, 2, "trial", TestBed.LONG);
+            bed.watcher.awaitState(mark, id, 2, OtaState.TRIAL, TestBed.LONG);
             agent.kill9();
 
             int first = bed.watcher.mark();
             agent.start().awaitReady();
-            Status again = bed.watcher.awaitState(first, id, 2, "trial", TestBed.LONG);
+            Status again = bed.watcher.awaitState(first, id, 2, OtaState.TRIAL, TestBed.LONG);
             assertEquals(2L, again.activeVer(), "one restart is allowed: still on trial with ver 2");
             agent.kill9();
 
             int second = bed.watcher.mark();
             agent.start().awaitReady();
-            Status back = bed.watcher.awaitState(second, id, 2, "rolled_back", TestBed.LONG);
-            assertEquals("health_check_failed", back.error());
+            Status back = bed.watcher.awaitState(second, id, 2, OtaState.ROLLED_BACK, TestBed.LONG);
+            assertEquals(ErrorCode.HEALTH_CHECK_FAILED, back.error());
             assertEquals(1L, back.activeVer());
             assertArrayEquals(Files.readAllBytes(v1), Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
             // The retained manifest of ver 2 comes again with the reconnect: the rollback stays the last word.
             Thread.sleep(1500);
             Status latest = bed.watcher.since(second, id).getLast();
-            assertEquals("rolled_back", latest.state(), "the rollback's status is not overwritten");
+            assertEquals(OtaState.ROLLED_BACK, latest.state(), "the rollback's status is not overwritten");
             assertEquals(back.detail(), latest.detail());
 
             // ...and ver 2 is never installed again. The same release again (as the retained manifest is at every
             // reconnect) is answered with its rollback, reason kept; another image under that ver is refused.
             int retry = bed.watcher.mark();
             raw.manifest(id, RawMqtt.sign(RawMqtt.fields(v2, 2, 8192), bed.edKey));
-            Status same = bed.watcher.awaitState(retry, id, 2, "rolled_back", TestBed.LONG);
+            Status same = bed.watcher.awaitState(retry, id, 2, OtaState.ROLLED_BACK, TestBed.LONG);
             assertEquals(back.error(), same.error());
             assertEquals(back.detail(), same.detail(), "the rollback's reason is not overwritten");
             int other = bed.watcher.mark();
             raw.manifest(id, RawMqtt.sign(RawMqtt.fields(bed.image("v2b", 50_000, 53), 2, 8192), bed.edKey));
-            Status refused = bed.watcher.awaitState(other, id, 2, "failed", TestBed.LONG);
-            assertEquals("rollback_refused", refused.error());
-            assertTrue(bed.watcher.since(retry, id).stream().noneMatch(s -> "downloading".equals(s.state())),
+            Status refused = bed.watcher.awaitState(other, id, 2, OtaState.FAILED, TestBed.LONG);
+            assertEquals(ErrorCode.ROLLBACK_REFUSED, refused.error());
+            assertTrue(bed.watcher.since(retry, id).stream().noneMatch(s -> s.state() == OtaState.DOWNLOADING),
                     "nothing of ver 2 is downloaded again");
         }
     }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.Status;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;

@@ -6,6 +6,7 @@ import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.crypto.TrustedKeys;
+import io.reizi.ota.wire.Topics;
 import io.reizi.runtime.AppRuntime;
 import io.reizi.runtime.UnpackLimits;
 import java.io.IOException;
@@ -162,7 +163,7 @@ public final class Agent implements AutoCloseable {
          */
         @Override
         public void refuse(String topic, ErrorCode code, String detail) {
-            if (!topic.endsWith("/manifest")) return;
+            if (Topics.firmwareMessage(topic).orElse(null) != Topics.Firmware.MANIFEST) return;
             updater.publish(updater.status(OtaState.FAILED).error(code, detail).build());
         }
     }

@@ -1,6 +1,7 @@
 package io.reizi.agent;
 
 import io.reizi.ota.wire.Ids;
+import io.reizi.ota.wire.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,7 +56,7 @@ public record AgentConfig(
     }
 
     public String statusTopic() {
-        return statusPrefix + "/" + id;
+        return new Topics(firmwarePrefix, statusPrefix).status(id);
     }
 
     /** The device's own id first, then its groups: every id whose firmware topics it listens on. */
@@ -64,16 +65,16 @@ public record AgentConfig(
     }
 
     public String manifestTopic(String target) {
-        return firmwarePrefix + "/" + target + "/manifest";
+        return new Topics(firmwarePrefix, statusPrefix).manifest(target);
     }
 
     /** The signed chunk index of contract 1.1, retained beside the manifest. */
     public String indexTopic(String target) {
-        return firmwarePrefix + "/" + target + "/index";
+        return new Topics(firmwarePrefix, statusPrefix).index(target);
     }
 
     public String chunkTopic(String target) {
-        return firmwarePrefix + "/" + target + "/chunk";
+        return new Topics(firmwarePrefix, statusPrefix).chunk(target);
     }
 
     private static String stripSlash(String p) {

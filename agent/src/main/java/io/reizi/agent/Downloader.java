@@ -17,6 +17,7 @@ import io.reizi.ota.wire.Sha256;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Refusal;
+import io.reizi.ota.wire.Status;
 import io.reizi.watchdog.NetworkHealth;
 import java.io.IOException;
 import java.nio.file.FileStore;
@@ -482,7 +483,7 @@ final class Downloader {
         d.pacer.asked(need, d.transfer, now);
         d.lastNeed = need;
         d.lastActivityAt = now;
-        host.publish(progress(d, OtaState.DOWNLOADING).need(Status.wire(need)).build());
+        host.publish(progress(d, OtaState.DOWNLOADING).need(need).build());
     }
 
     /**

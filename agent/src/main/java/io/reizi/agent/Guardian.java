@@ -1,6 +1,7 @@
 package io.reizi.agent;
 
 import io.reizi.agent.mqtt.LinkControl;
+import io.reizi.ota.wire.Status;
 import io.reizi.watchdog.CrashLoop;
 import io.reizi.watchdog.LinuxWatchdog;
 import io.reizi.watchdog.NetworkHealth;
@@ -132,7 +133,7 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
     }
 
     public void onStatus(Status s) {
-        systemd.ifPresent(n -> quietly(() -> n.status(s.state() + (s.ver() != null ? " ver " + s.ver() : "")
+        systemd.ifPresent(n -> quietly(() -> n.status(s.state().wire() + (s.ver() != null ? " ver " + s.ver() : "")
                 + (s.count() != null ? " " + s.received() + "/" + s.count() : "")
                 + ", net " + network.classify(System.nanoTime()).wire())));
     }
@@ -289,7 +290,7 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
     private void publishDirect(Status s) {
         LinkControl l = link;
         try {
-            if (l != null && !l.publishAndWait(s, Duration.ofMillis(500))) Log.warn("status " + s.state() + " not acknowledged");
+            if (l != null && !l.publishAndWait(s, Duration.ofMillis(500))) Log.warn("status " + s.state().wire() + " not acknowledged");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

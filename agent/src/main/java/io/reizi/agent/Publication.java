@@ -4,6 +4,7 @@ import io.reizi.agent.tls.TlsFiles;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Ids;
 import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,8 +21,6 @@ public final class Publication {
     public static final int DEFAULT_CHUNK = 16384;
     public static final int DEFAULT_WINDOW = 32;
     public static final int DEFAULT_TIMEOUT_SECONDS = 600;
-    public static final String DEFAULT_FIRMWARE_PREFIX = "ota/firmware";
-    public static final String DEFAULT_STATUS_PREFIX = "/ota/status";
 
     private final String broker;
     private final Optional<TlsFiles> tls;
@@ -164,6 +163,11 @@ public final class Publication {
         return statusPrefix;
     }
 
+    /** The contract's topics under this publication's prefixes. */
+    public Topics topics() {
+        return new Topics(firmwarePrefix, statusPrefix);
+    }
+
     /** QoS 1 chunk messages in flight. */
     public int window() {
         return window;
@@ -191,8 +195,8 @@ public final class Publication {
         private Optional<List<String>> hw = Optional.empty();
         private Optional<Long> expires = Optional.empty();
         private Duration timeout = Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS);
-        private String firmwarePrefix = DEFAULT_FIRMWARE_PREFIX;
-        private String statusPrefix = DEFAULT_STATUS_PREFIX;
+        private String firmwarePrefix = Topics.DEFAULT_FIRMWARE_PREFIX;
+        private String statusPrefix = Topics.DEFAULT_STATUS_PREFIX;
         private int window = DEFAULT_WINDOW;
         private boolean index = true;
 

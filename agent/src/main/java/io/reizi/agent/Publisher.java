@@ -14,6 +14,8 @@ import io.reizi.ota.wire.ChunkCodec;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
+import io.reizi.ota.wire.Topics;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -126,17 +128,19 @@ public final class Publisher implements SessionListener, AutoCloseable {
     /** Subscribes and (re)publishes the manifest; also after a reconnect, since a broker may have lost both. */
     @Override
     public void connected(boolean reconnect) {
-        String statusTopic = release.statusPrefix() + "/" + (release.group() ? "+" : release.target());
+        Topics topics = release.topics();
+        String statusTopic = release.group() ? topics.anyStatus() : topics.status(release.target());
         session.subscribe(List.of(new Subscription(statusTopic, Qos.AT_LEAST_ONCE))).exceptionally(e -> {
             Log.error("publisher could not subscribe to " + statusTopic, e);
             return null;
         });
         try {
-            String topics = release.firmwarePrefix() + "/" + release.target();
             // The index first (one session's messages reach the broker in order): a device that gets the manifest
             // finds the index it names already retained.
-            if (index.isPresent()) session.publish(topics + "/index", index.get(), Qos.AT_LEAST_ONCE, true, ack -> {});
-            session.publish(topics + "/manifest", signedManifest, Qos.AT_LEAST_ONCE, true, ack -> {});
+            if (index.isPresent()) {
+                session.publish(topics.index(release.target()), index.get(), Qos.AT_LEAST_ONCE, true, ack -> {});
+            }
+            session.publish(topics.manifest(release.target()), signedManifest, Qos.AT_LEAST_ONCE, true, ack -> {});
             synchronized (this) {
                 bytesSent += signedManifest.length + index.map(i -> i.length).orElse(0);
                 inFlight.clear(); // lost with the link; the devices' next need names them again
@@ -181,8 +185,8 @@ public final class Publisher implements SessionListener, AutoCloseable {
         byte[] payload = ChunkCodec.encode(ChunkCodec.of(manifest.ver(), seq, image.chunk(seq)));
         awaitWindow();
         try {
-            CompletableFuture<PublishAck> acked = session.publish(release.firmwarePrefix() + "/" + release.target()
-                    + "/chunk", payload, Qos.AT_LEAST_ONCE, false).toCompletableFuture();
+            CompletableFuture<PublishAck> acked = session.publish(release.topics().chunk(release.target()), payload,
+                    Qos.AT_LEAST_ONCE, false).toCompletableFuture();
             synchronized (this) {
                 inFlight.addLast(acked);
                 ledger.sent(seq, System.nanoTime());

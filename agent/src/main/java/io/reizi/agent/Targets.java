@@ -1,6 +1,7 @@
 package io.reizi.agent;
 
 import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,8 +49,8 @@ final class Targets {
         StringBuilder summary = new StringBuilder();
         for (String id : judged) {
             Status s = devices.get(id);
-            summary.append(id).append(": ").append(s == null ? "no answer" : s.state());
-            if (s != null && s.error() != null) summary.append(" (").append(s.error()).append(": ").append(s.detail()).append(")");
+            summary.append(id).append(": ").append(s == null ? "no answer" : s.state().wire());
+            if (s != null && s.error() != null) summary.append(" (").append(s.error().wire()).append(": ").append(s.detail()).append(")");
             summary.append("; ");
         }
         if (judged.isEmpty()) summary.append("no device answered; ");

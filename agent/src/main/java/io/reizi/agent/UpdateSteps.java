@@ -14,6 +14,7 @@ import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Refusal;
+import io.reizi.ota.wire.Status;
 import io.reizi.runtime.AppRelease;
 import io.reizi.runtime.AppRuntime;
 import java.io.IOException;

@@ -15,6 +15,7 @@ import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Refusal;
 import io.reizi.ota.wire.Sha256;
+import io.reizi.ota.wire.Status;
 import io.reizi.runtime.AppFailure;
 import io.reizi.runtime.AppRelease;
 import io.reizi.runtime.AppRuntime;
@@ -616,9 +617,9 @@ public final class Updater implements UpdateSteps.Machine {
 
     @Override
     public synchronized void publish(Status s) {
-        if (lastStatus == null || !lastStatus.state().equals(s.state())) {
-            Log.info("status " + s.state() + (s.ver() != null ? " ver=" + s.ver() : "")
-                    + (s.error() != null ? " error=" + s.error() : ""));
+        if (lastStatus == null || lastStatus.state() != s.state()) {
+            Log.info("status " + s.state().wire() + (s.ver() != null ? " ver=" + s.ver() : "")
+                    + (s.error() != null ? " error=" + s.error().wire() : ""));
         }
         lastStatus = s;
         lastStatusAt = nanos.getAsLong();

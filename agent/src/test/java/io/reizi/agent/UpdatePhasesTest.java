@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.ota.bank.Bank;
 import io.reizi.ota.bank.DeviceState;
+import io.reizi.ota.wire.OtaState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -359,7 +360,7 @@ class UpdatePhasesTest {
         assertEquals(List.of("failed/image_hash_mismatch"), rig.statusChain());
         assertTrue(rig.last().detail().contains("missing"), rig.last().detail());
         rig.updater.onConnected();
-        assertEquals("failed", rig.last().state());
+        assertEquals(OtaState.FAILED, rig.last().state());
         rig.mark();
         rig.install(2, V2);
         assertEquals(INSTALLED, rig.statusChain(), "a newer release repairs it");
@@ -384,7 +385,7 @@ class UpdatePhasesTest {
         assertEquals(List.of("[[0, 63]]"), rig.needs(), "no re-request for chunks held for the session while down");
         rig.restore();
         assertEquals(List.of("[[0, 63]]"), rig.needs(), "a reconnect says where it is without asking again");
-        assertEquals("downloading", rig.last().state());
+        assertEquals(OtaState.DOWNLOADING, rig.last().state());
         for (int seq = 10; seq < 64; seq++) {
             if (seq != 30) chunkAt(base, 7100 + 100 * (seq - 10), image, seq); // 30 is lost
         }
@@ -395,7 +396,7 @@ class UpdatePhasesTest {
         tickAt(base, 16_400);
         assertEquals(List.of("[[0, 63]]", "[[30, 30]]"), rig.needs(), "the overdue chunk, alone");
         chunkAt(base, 16_500, image, 30);
-        assertEquals("committed", rig.last().state(), rig.statusChain().toString());
+        assertEquals(OtaState.COMMITTED, rig.last().state(), rig.statusChain().toString());
     }
 
     /**

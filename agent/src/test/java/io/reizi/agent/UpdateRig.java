@@ -12,6 +12,8 @@ import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.Sha256;
+import io.reizi.ota.wire.Status;
+import io.reizi.ota.wire.Topics;
 import io.reizi.runtime.AppRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -321,7 +323,7 @@ final class UpdateRig {
 
     void send(byte[] cose) {
         try {
-            updater.onManifest("ota/firmware/" + ID + "/manifest", cose);
+            updater.onManifest(Topics.defaults().manifest(ID), cose);
         } catch (Crash c) {
             return;
         }
@@ -370,7 +372,7 @@ final class UpdateRig {
     List<String> statusChain() {
         List<String> chain = new ArrayList<>();
         for (Status s : statuses) {
-            String step = s.state() + (s.error() != null ? "/" + s.error() : "");
+            String step = s.state().wire() + (s.error() != null ? "/" + s.error().wire() : "");
             if (chain.isEmpty() || !chain.getLast().equals(step)) chain.add(step);
         }
         return chain;
@@ -395,6 +397,6 @@ final class UpdateRig {
     /** Every {@code need} published since the mark, as {@code [first,last]} text. */
     List<String> needs() {
         return statuses.stream().filter(s -> s.need() != null)
-                .map(s -> s.need().stream().map(Arrays::toString).toList().toString()).toList();
+                .map(s -> s.need().toString()).toList();
     }
 }

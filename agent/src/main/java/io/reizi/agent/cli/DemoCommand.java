@@ -9,10 +9,10 @@ import io.reizi.agent.Log;
 import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Samples;
-import io.reizi.agent.Status;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,7 +104,7 @@ public final class DemoCommand implements Callable<Integer> {
                         "never-healthy"), 4, Kind.JAR, ENTRY);
                 Status back = fourth.devices().get("demo-device");
                 if (back == null || !back.is(OtaState.ROLLED_BACK)) return fail(fourth);
-                say("ver 4 " + back.state() + " (" + back.error() + ": " + back.detail() + "); ver "
+                say("ver 4 " + back.state().wire() + " (" + back.error().wire() + ": " + back.detail() + "); ver "
                         + back.activeVer() + " runs again with its state");
             }
             say("");

@@ -1,8 +1,8 @@
 package io.reizi.agent.cli;
 
 import io.reizi.agent.Publisher;
-import io.reizi.agent.Status;
 import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -45,8 +45,8 @@ final class ProgressView implements Publisher.Progress {
                 b.append(String.format(Locale.ROOT, " %.1f MB/s", s.rateBps() / 1e6));
             }
         } else {
-            b.append(s.state());
-            if (s.error() != null) b.append(": ").append(s.error());
+            b.append(s.state().wire());
+            if (s.error() != null) b.append(": ").append(s.error().wire());
             if (s.detail() != null) b.append(" (").append(s.detail()).append(')');
         }
         return b.toString();

@@ -5,6 +5,8 @@ import io.reizi.agent.Publication;
 import io.reizi.agent.Publisher;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.wire.Kind;
+import io.reizi.ota.wire.Status;
+import io.reizi.ota.wire.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -63,9 +65,9 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = "--no-index", description = "Send a version-1 manifest without the signed chunk index (no per-chunk"
             + " authentication, no delta fill on the devices).")
     boolean noIndex;
-    @Option(names = "--firmware-prefix", defaultValue = Publication.DEFAULT_FIRMWARE_PREFIX)
+    @Option(names = "--firmware-prefix", defaultValue = Topics.DEFAULT_FIRMWARE_PREFIX)
     String firmwarePrefix;
-    @Option(names = "--status-prefix", defaultValue = Publication.DEFAULT_STATUS_PREFIX)
+    @Option(names = "--status-prefix", defaultValue = Topics.DEFAULT_STATUS_PREFIX)
     String statusPrefix;
 
     @Override
@@ -90,7 +92,7 @@ public final class PublishCommand implements Callable<Integer> {
                 return 0;
             }
             Log.error("release ver=" + ver + " not installed: " + outcome.summary());
-            boolean answered = outcome.devices().values().stream().anyMatch(io.reizi.agent.Status::isTerminal);
+            boolean answered = outcome.devices().values().stream().anyMatch(Status::isTerminal);
             return answered ? 1 : 3;
         }
     }

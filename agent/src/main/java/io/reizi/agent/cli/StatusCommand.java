@@ -1,6 +1,5 @@
 package io.reizi.agent.cli;
 
-import io.reizi.agent.Status;
 import io.reizi.agent.mqtt.client.MqttSession;
 import io.reizi.agent.mqtt.client.Qos;
 import io.reizi.agent.mqtt.client.SessionListener;
@@ -15,6 +14,9 @@ import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.Refusal;
+import io.reizi.ota.wire.Status;
+import io.reizi.ota.wire.Topics;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +66,7 @@ public final class StatusCommand implements Callable<Integer> {
     Source source;
     @Option(names = "--json", description = "Print the raw status JSON.")
     boolean json;
-    @Option(names = "--status-prefix", defaultValue = "/ota/status")
+    @Option(names = "--status-prefix", defaultValue = Topics.DEFAULT_STATUS_PREFIX)
     String statusPrefix;
 
     @Override
@@ -88,7 +90,8 @@ public final class StatusCommand implements Callable<Integer> {
         };
         try (MqttSession session = MqttSession.create(options, listener)) {
             session.connect(Duration.ofSeconds(15));
-            session.subscribe(List.of(new Subscription(statusPrefix + "/" + r.device, Qos.AT_LEAST_ONCE)));
+            session.subscribe(List.of(new Subscription(new Topics(Topics.DEFAULT_FIRMWARE_PREFIX, statusPrefix).status(r.device),
+                    Qos.AT_LEAST_ONCE)));
             byte[] payload = got.poll(5, TimeUnit.SECONDS);
             if (payload == null) {
                 System.err.println("no retained status for device " + r.device + " on " + r.broker);
@@ -97,14 +100,20 @@ public final class StatusCommand implements Callable<Integer> {
             if (json) {
                 System.out.println(new String(payload, StandardCharsets.UTF_8));
             } else {
-                Status s = Status.parse(payload);
+                Status s;
+                try {
+                    s = Status.parse(payload);
+                } catch (IOException e) {
+                    System.err.println("the retained status of device " + r.device + " is unreadable: " + e.getMessage());
+                    return 1;
+                }
                 System.out.println("device   " + s.id());
-                System.out.println("state    " + s.state() + (s.error() != null ? " (" + s.error() + ")" : ""));
+                System.out.println("state    " + s.state().wire() + (s.error() != null ? " (" + s.error().wire() + ")" : ""));
                 if (s.detail() != null) System.out.println("detail   " + s.detail());
                 if (s.ver() != null) System.out.println("release  " + s.fw() + " ver " + s.ver()
                         + (s.label() != null ? " (" + s.label() + ")" : ""));
                 if (s.count() != null) System.out.println("progress " + s.received() + "/" + s.count() + " chunks");
-                if (s.active() != null) System.out.println("active   bank " + s.active() + ", ver " + s.activeVer());
+                if (s.active() != null) System.out.println("active   bank " + s.active().wire() + ", ver " + s.activeVer());
                 System.out.println("as of    " + Instant.ofEpochMilli(s.ts()));
             }
             session.disconnect(Duration.ofSeconds(2), false);

@@ -1,8 +1,8 @@
 package io.reizi.agent.mqtt;
 
 import io.reizi.agent.AgentConfig;
+import io.reizi.agent.ContractNet;
 import io.reizi.agent.Log;
-import io.reizi.agent.Status;
 import io.reizi.agent.mqtt.client.Backoff;
 import io.reizi.agent.mqtt.client.MqttSession;
 import io.reizi.agent.mqtt.client.MqttSessionException;
@@ -12,6 +12,8 @@ import io.reizi.agent.mqtt.client.SessionOptions;
 import io.reizi.agent.mqtt.client.Subscription;
 import io.reizi.agent.mqtt.client.Will;
 import io.reizi.ota.wire.ErrorCode;
+import io.reizi.ota.wire.Status;
+import io.reizi.ota.wire.Topics;
 import io.reizi.watchdog.NetworkHealth;
 import java.io.IOException;
 import java.time.Duration;
@@ -54,7 +56,7 @@ public final class AgentLink implements SessionListener, LinkControl {
         this.config = config;
         this.network = network;
         this.panic = panic;
-        this.outbox = new StatusOutbox(this::send, s -> s.sentAt(network.classify(System.nanoTime()),
+        this.outbox = new StatusOutbox(this::send, s -> s.sentAt(ContractNet.of(network.classify(System.nanoTime())),
                 System.currentTimeMillis()), STATUS_WINDOW);
         this.session = MqttSession.create(options(config), this, timer);
     }
@@ -118,8 +120,12 @@ public final class AgentLink implements SessionListener, LinkControl {
         Inbox in = inbox;
         if (in == null) return;
         try {
-            if (topic.endsWith("/chunk")) in.onChunk(payload);
-            else if (topic.endsWith("/manifest") || topic.endsWith("/index")) in.onManifest(topic, payload);
+            Optional<Topics.Firmware> message = Topics.firmwareMessage(topic);
+            if (message.isEmpty()) return; // we subscribe to firmware topics only
+            switch (message.get()) {
+                case CHUNK -> in.onChunk(payload);
+                case MANIFEST, INDEX -> in.onManifest(topic, payload);
+            }
         } catch (Throwable t) {
             // Thrown out of here, the client would drop the connection; so every failure ends here, judged.
             switch (HandlerFailure.blame(t)) {
@@ -158,7 +164,7 @@ public final class AgentLink implements SessionListener, LinkControl {
             session.publish(config.statusTopic(), status.toJson(), QOS, true, ack -> delivered(ticket, sentAt));
             return true;
         } catch (MqttSessionException e) {
-            Log.warn("status " + status.state() + " not sent yet (kept, sent again): " + e.getMessage());
+            Log.warn("status " + status.state().wire() + " not sent yet (kept, sent again): " + e.getMessage());
             return false;
         }
     }

@@ -1,6 +1,6 @@
 package io.reizi.agent.mqtt;
 
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.Status;
 import java.time.Duration;
 
 /** What the guardian needs of the link: to confirm a recovery, to say it is recovering, to spare a poor link. */

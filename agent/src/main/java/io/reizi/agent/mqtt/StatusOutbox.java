@@ -1,7 +1,7 @@
 package io.reizi.agent.mqtt;
 
 import io.reizi.agent.Log;
-import io.reizi.agent.Status;
+import io.reizi.ota.wire.Status;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -70,7 +70,7 @@ public final class StatusOutbox {
     /** A new status: queued behind what must still go out, replacing a queued status that need not. */
     public synchronized void offer(Status status) {
         if (sealed) {
-            Log.warn("status " + status.state() + " made after the last word: not sent");
+            Log.warn("status " + status.state().wire() + " made after the last word: not sent");
             return;
         }
         queue.removeIf(e -> !e.sent() && (!mustArrive(e.status) || mustArrive(status) && repeats(status, e.status)));
@@ -145,7 +145,7 @@ public final class StatusOutbox {
             Entry e = it.next();
             if (e.sent()) continue;
             it.remove();
-            Log.warn("status " + e.status.state() + " ver=" + e.status.ver() + " dropped: " + MAX_KEPT
+            Log.warn("status " + e.status.state().wire() + " ver=" + e.status.ver() + " dropped: " + MAX_KEPT
                     + " statuses already wait for the broker");
         }
     }
@@ -157,6 +157,6 @@ public final class StatusOutbox {
     /** A later status that says all an earlier one said (a repeated refusal of the same release). */
     private static boolean repeats(Status later, Status earlier) {
         return Objects.equals(later.ver(), earlier.ver()) && Objects.equals(later.fw(), earlier.fw())
-                && later.state().equals(earlier.state()) && Objects.equals(later.error(), earlier.error());
+                && later.state() == earlier.state() && Objects.equals(later.error(), earlier.error());
     }
 }

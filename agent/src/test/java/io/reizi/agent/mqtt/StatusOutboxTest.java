@@ -3,8 +3,10 @@ package io.reizi.agent.mqtt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.reizi.agent.Status;
-import io.reizi.watchdog.NetworkHealth;
+import io.reizi.ota.bank.Bank;
+import io.reizi.ota.wire.NetHealth;
+import io.reizi.ota.wire.OtaState;
+import io.reizi.ota.wire.Status;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,7 +18,7 @@ class StatusOutboxTest {
     private final List<Long> tickets = new ArrayList<>();
     private boolean accepting = true;
     private long clock = 1_000;
-    private NetworkHealth.Net net = NetworkHealth.Net.GOOD;
+    private NetHealth net = NetHealth.GOOD;
     private final StatusOutbox.Transport broker = (s, ticket) -> {
         if (!accepting) return false;
         wire.add(s);
@@ -26,9 +28,9 @@ class StatusOutboxTest {
     /** One in flight: the window at its tightest (the link's is wider, the rules the same). */
     private final StatusOutbox outbox = new StatusOutbox(broker, s -> s.sentAt(net, clock), 1);
 
-    private static Status status(String state, Long ver, Integer received) {
-        return new Status("dev", state, ver == null ? null : "fw", ver, null, received, received == null ? null : 100,
-                null, null, null, null, "a", 1L, null, null, null, "down", null, null, null, 5);
+    private static Status status(OtaState state, Long ver, Integer received) {
+        return Status.builder("dev", state).fw(ver == null ? null : "fw").ver(ver).received(received)
+                .count(received == null ? null : 100).active(Bank.A).activeVer(1L).net(NetHealth.DOWN).ts(5).build();
     }
 
     private void ackLast() {
@@ -36,13 +38,13 @@ class StatusOutboxTest {
     }
 
     private List<String> sent() {
-        return wire.stream().map(s -> s.state() + (s.received() != null ? " " + s.received() : "")).toList();
+        return wire.stream().map(s -> s.state().wire() + (s.received() != null ? " " + s.received() : "")).toList();
     }
 
     @Test
     void nothingIsSentBeforeTheFirstConnectAndTheNewestGoesOutThen() {
-        outbox.offer(status("idle", null, null));
-        outbox.offer(status("downloading", 2L, 10));
+        outbox.offer(status(OtaState.IDLE, null, null));
+        outbox.offer(status(OtaState.DOWNLOADING, 2L, 10));
         assertTrue(wire.isEmpty());
         outbox.connected();
         assertEquals(List.of("downloading 10"), sent(), "the older idle was replaced, not queued");
@@ -51,8 +53,8 @@ class StatusOutboxTest {
     @Test
     void aFullWindowReplacesTheQueuedOlderStatusWithTheNewer() {
         outbox.connected();
-        outbox.offer(status("downloading", 2L, 1));
-        for (int i = 2; i <= 200; i++) outbox.offer(status("downloading", 2L, i)); // no PUBACK meanwhile
+        outbox.offer(status(OtaState.DOWNLOADING, 2L, 1));
+        for (int i = 2; i <= 200; i++) outbox.offer(status(OtaState.DOWNLOADING, 2L, i)); // no PUBACK meanwhile
         assertEquals(List.of("downloading 1"), sent(), "one status in flight at a time");
         assertEquals(2, outbox.pending().size(), "the one in flight and the newest");
         ackLast();
@@ -65,7 +67,7 @@ class StatusOutboxTest {
     void aWiderWindowSendsAtOnceInOrderAndReplacesOnlyWhatWaitsBehindIt() {
         StatusOutbox wide = new StatusOutbox(broker, s -> s, 3);
         wide.connected();
-        for (int i = 1; i <= 5; i++) wide.offer(status("downloading", 2L, i));
+        for (int i = 1; i <= 5; i++) wide.offer(status(OtaState.DOWNLOADING, 2L, i));
         assertEquals(List.of("downloading 1", "downloading 2", "downloading 3"), sent());
         wide.acked(tickets.get(0));
         assertEquals(List.of("downloading 1", "downloading 2", "downloading 3", "downloading 5"), sent());
@@ -81,7 +83,7 @@ class StatusOutboxTest {
     @Test
     void aStatusIsSentAgainAfterALostLinkUntilAcknowledged() {
         outbox.connected();
-        outbox.offer(status("committed", 2L, null));
+        outbox.offer(status(OtaState.COMMITTED, 2L, null));
         long lostTicket = tickets.getLast();
         outbox.disconnected();
         outbox.acked(lostTicket); // a PUBACK of the old connection counts for nothing: the send is repeated
@@ -100,7 +102,7 @@ class StatusOutboxTest {
     void aSendThePahoWindowRefusedIsRetried() {
         outbox.connected();
         accepting = false;
-        outbox.offer(status("trial", 2L, null));
+        outbox.offer(status(OtaState.TRIAL, 2L, null));
         assertTrue(wire.isEmpty());
         accepting = true;
         outbox.retry();
@@ -110,10 +112,10 @@ class StatusOutboxTest {
     @Test
     void terminalStatusesAreNeverReplacedAndGoOutInOrderBeforeNewerOnes() {
         outbox.connected();
-        outbox.offer(status("trial", 2L, null)); // in flight, never acknowledged
-        outbox.offer(status("committed", 2L, null));
-        outbox.offer(status("downloading", 3L, 1));
-        outbox.offer(status("downloading", 3L, 2));
+        outbox.offer(status(OtaState.TRIAL, 2L, null)); // in flight, never acknowledged
+        outbox.offer(status(OtaState.COMMITTED, 2L, null));
+        outbox.offer(status(OtaState.DOWNLOADING, 3L, 1));
+        outbox.offer(status(OtaState.DOWNLOADING, 3L, 2));
         outbox.disconnected();
         outbox.connected(); // the trial status, superseded, is not sent again
         assertEquals(List.of("trial", "committed"), sent());
@@ -126,7 +128,7 @@ class StatusOutboxTest {
     void anOlderStatusIsNeverSentAfterANewerOne() {
         outbox.connected();
         for (int i = 0; i < 50; i++) {
-            outbox.offer(status(i % 7 == 0 ? "failed" : "downloading", (long) i, i));
+            outbox.offer(status(i % 7 == 0 ? OtaState.FAILED : OtaState.DOWNLOADING, (long) i, i));
             if (i % 3 == 0) ackLast();
             if (i % 11 == 0) {
                 outbox.disconnected();
@@ -144,11 +146,11 @@ class StatusOutboxTest {
 
     @Test
     void netAndTsAreThoseOfTheMomentOfSending() {
-        outbox.offer(status("idle", null, null)); // made while offline: "down"
-        net = NetworkHealth.Net.DEGRADED;
+        outbox.offer(status(OtaState.IDLE, null, null)); // made while offline: "down"
+        net = NetHealth.DEGRADED;
         clock = 9_000;
         outbox.connected();
-        assertEquals("degraded", wire.getFirst().net());
+        assertEquals(NetHealth.DEGRADED, wire.getFirst().net());
         assertEquals(9_000, wire.getFirst().ts());
         outbox.offer(Status.offline("dev", 1));
         ackLast();
@@ -158,19 +160,19 @@ class StatusOutboxTest {
     @Test
     void theOfflineStatusOfAnOrderlyStopIsTheLastWord() {
         outbox.connected();
-        outbox.offer(status("committed", 2L, null));
+        outbox.offer(status(OtaState.COMMITTED, 2L, null));
         outbox.offerLast(Status.offline("dev", 7));
-        outbox.offer(status("failed", 0L, null)); // a worker interrupted by the stop, a moment later
+        outbox.offer(status(OtaState.FAILED, 0L, null)); // a worker interrupted by the stop, a moment later
         while (!outbox.pending().isEmpty()) ackLast();
         assertEquals(List.of("committed", "offline"), sent());
     }
 
     @Test
     void aFloodOfRefusalsWhileOfflineKeepsABoundedNumber() {
-        for (int i = 0; i < 100; i++) outbox.offer(status("failed", (long) i, null));
+        for (int i = 0; i < 100; i++) outbox.offer(status(OtaState.FAILED, (long) i, null));
         assertEquals(StatusOutbox.MAX_KEPT, outbox.pending().size());
         assertEquals(99L, outbox.pending().getLast().ver(), "the newest are kept");
-        for (int i = 0; i < 3; i++) outbox.offer(status("failed", 99L, null));
+        for (int i = 0; i < 3; i++) outbox.offer(status(OtaState.FAILED, 99L, null));
         assertEquals(StatusOutbox.MAX_KEPT, outbox.pending().size(), "a repeated refusal replaces its twin");
     }
 }

@@ -1,5 +1,6 @@
 package io.reizi.ota.transfer;
 
+import io.reizi.ota.wire.ChunkRange;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -67,7 +68,7 @@ public final class SendLedger {
      * A status of {@code device} with its {@code need} (inclusive ranges, the first 32 when there are more) and
      * its {@code received} count (null when absent) arrived at {@code now}: the chunks to send for it.
      */
-    public BitSet due(String device, List<int[]> need, Integer received, long now) {
+    public BitSet due(String device, List<ChunkRange> need, Integer received, long now) {
         Device d = devices.computeIfAbsent(device, k -> new Device());
         BitSet asked = asked(need);
         learnRate(d, received, now);
@@ -103,12 +104,10 @@ public final class SendLedger {
         return (double) published / count;
     }
 
-    private BitSet asked(List<int[]> need) {
+    private BitSet asked(List<ChunkRange> need) {
         BitSet asked = new BitSet(count);
-        for (int[] range : need) {
-            if (range.length == 2 && 0 <= range[0] && range[0] <= range[1] && range[1] < count) {
-                asked.set(range[0], range[1] + 1);
-            }
+        for (ChunkRange range : need) {
+            if (range.within(count)) asked.set(range.first(), range.last() + 1);
         }
         return asked;
     }

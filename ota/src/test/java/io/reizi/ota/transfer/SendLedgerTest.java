@@ -2,6 +2,7 @@ package io.reizi.ota.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.reizi.ota.wire.ChunkRange;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -17,9 +18,9 @@ class SendLedgerTest {
         return b;
     }
 
-    static List<int[]> need(int... bounds) {
-        List<int[]> ranges = new ArrayList<>();
-        for (int i = 0; i < bounds.length; i += 2) ranges.add(new int[] {bounds[i], bounds[i + 1]});
+    static List<ChunkRange> need(int... bounds) {
+        List<ChunkRange> ranges = new ArrayList<>();
+        for (int i = 0; i < bounds.length; i += 2) ranges.add(new ChunkRange(bounds[i], bounds[i + 1]));
         return ranges;
     }
 
