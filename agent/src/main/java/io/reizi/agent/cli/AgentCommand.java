@@ -57,9 +57,7 @@ public final class AgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AgentConfig cfg;
         try {
-            Map<AgentOption, Object> flags = givenFlags();
-            Object config = flags.get(AgentOption.CONFIG);
-            cfg = toConfig(config == null ? ConfigFile.none(flags) : ConfigFile.read((Path) config, flags));
+            cfg = config();
         } catch (ConfigFile.Invalid e) {
             Log.error(e.getMessage());
             return EXIT_CONFIG;
@@ -74,6 +72,13 @@ public final class AgentCommand implements Callable<Integer> {
         }
         agent.awaitStop();
         return agent.exitCode();
+    }
+
+    /** The parsed command line, and the config file it names, as the agent's configuration. */
+    AgentConfig config() throws ConfigFile.Invalid {
+        Map<AgentOption, Object> flags = givenFlags();
+        Object file = flags.get(CONFIG);
+        return toConfig(file == null ? ConfigFile.none(flags) : ConfigFile.read((Path) file, flags));
     }
 
     /** The options given on the command line, each with the value picocli converted it to. */
