@@ -290,15 +290,14 @@ final class UpdateRig {
     }
 
     private AgentConfig config() {
-        WatchdogSettings w = WatchdogSettings.defaults();
         return AgentConfig.builder().id(ID).broker("tcp://127.0.0.1:1883").dataDir(banks.dir).trustDir(dir.resolve("trust"))
                 .healthCmd(healthCmd).trialWindow(TRIAL_WINDOW).maxTrialRestarts(1).stopGrace(Duration.ofSeconds(1))
                 .banks(BankSettings.symlink()).maxImageSize(1L << 30).allowDowngrade(false).sessionExpiry(Duration.ofDays(1))
                 .receiveMax(32).keepAlive(Duration.ofSeconds(30)).stallInterval(Duration.ofSeconds(2)).syncChunks(64)
                 .syncInterval(Duration.ofMillis(500)).statusInterval(Duration.ofSeconds(1))
-                .watchdog(new WatchdogSettings(w.device(), w.preTimeout(), w.serialPort(), w.serialBaud(), w.normalTimeout(),
-                        w.extendedTimeout(), w.recoveryWindow(), w.heartbeatTimeout(), w.crashLoopExits(),
-                        w.crashLoopWindow(), w.stallIntervalDegraded(), fault))
+                .watchdog(new WatchdogSettings(Optional.empty(), Optional.empty(), Optional.empty(), 115200, Duration.ofSeconds(1),
+                        Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMillis(1500), 3, Duration.ofMinutes(10),
+                        Duration.ofSeconds(3), fault))
                 .firmwarePrefix("ota/firmware").statusPrefix("/ota/status").build();
     }
 

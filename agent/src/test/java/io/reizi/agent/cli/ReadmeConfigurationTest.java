@@ -86,7 +86,7 @@ class ReadmeConfigurationTest {
         for (AgentOption o : AgentOption.values()) {
             if (!o.inConfigFile()) continue;
             t.append("| `").append(o.key).append("` | ").append(o.defaultValue == null ? "—" : "`" + o.defaultValue + "`")
-                    .append(" | ").append(o.description.replace("|", "\\|")).append(" |\n");
+                    .append(" | ").append(o.description.replace("|", "\\|").replace("<", "&lt;")).append(" |\n");
         }
         return t.toString();
     }
