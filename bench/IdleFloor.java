@@ -85,7 +85,8 @@ public class IdleFloor {
     /** The agent's command line, parsed. */
     static final class Picocli {
         static void use() throws Exception {
-            new picocli.CommandLine(Class.forName("io.reizi.agent.cli.AgentCommand").getDeclaredConstructor().newInstance())
+            Object agent = Class.forName("io.reizi.agent.cli.AgentCommand").getDeclaredConstructor().newInstance();
+            new picocli.CommandLine(agent.getClass().getMethod("spec").invoke(agent))
                     .parseArgs("--id", "x", "--broker", "tcp://127.0.0.1:1");
         }
     }

@@ -18,12 +18,6 @@ public record WatchdogSettings(
         Duration stallIntervalDegraded,
         Optional<String> injectFault) {
 
-    public static WatchdogSettings defaults() {
-        return new WatchdogSettings(Optional.empty(), Optional.empty(), Optional.empty(), 115200, Duration.ofSeconds(1),
-                Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMillis(1500), 3, Duration.ofMinutes(10),
-                Duration.ofSeconds(3), Optional.empty());
-    }
-
     public WatchdogSettings {
         if (extendedTimeout.compareTo(normalTimeout) < 0) {
             throw new IllegalArgumentException("watchdog-extended must not be shorter than watchdog-timeout");

@@ -292,15 +292,15 @@ final class UpdateRig {
     }
 
     private AgentConfig config() {
-        WatchdogSettings w = WatchdogSettings.defaults();
-        return new AgentConfig(ID, "tcp://127.0.0.1:1883", Optional.empty(), banks.dir, dir.resolve("trust"), List.of(),
-                Optional.empty(), healthCmd, TRIAL_WINDOW, 1, Duration.ofSeconds(1), BankSettings.symlink(),
-                Optional.empty(), 1L << 30, false, Duration.ofDays(1), 32, Duration.ofSeconds(30), Duration.ofSeconds(2),
-                64, Duration.ofMillis(500), Duration.ofSeconds(1),
-                new WatchdogSettings(w.device(), w.preTimeout(), w.serialPort(), w.serialBaud(), w.normalTimeout(),
-                        w.extendedTimeout(), w.recoveryWindow(), w.heartbeatTimeout(), w.crashLoopExits(),
-                        w.crashLoopWindow(), w.stallIntervalDegraded(), fault),
-                "ota/firmware", "/ota/status");
+        return AgentConfig.builder().id(ID).broker("tcp://127.0.0.1:1883").dataDir(banks.dir).trustDir(dir.resolve("trust"))
+                .healthCmd(healthCmd).trialWindow(TRIAL_WINDOW).maxTrialRestarts(1).stopGrace(Duration.ofSeconds(1))
+                .banks(BankSettings.symlink()).maxImageSize(1L << 30).allowDowngrade(false).sessionExpiry(Duration.ofDays(1))
+                .receiveMax(32).keepAlive(Duration.ofSeconds(30)).stallInterval(Duration.ofSeconds(2)).syncChunks(64)
+                .syncInterval(Duration.ofMillis(500)).statusInterval(Duration.ofSeconds(1))
+                .watchdog(new WatchdogSettings(Optional.empty(), Optional.empty(), Optional.empty(), 115200, Duration.ofSeconds(1),
+                        Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMillis(1500), 3, Duration.ofMinutes(10),
+                        Duration.ofSeconds(3), fault))
+                .firmwarePrefix("ota/firmware").statusPrefix("/ota/status").build();
     }
 
     static byte[] image(int size, long seed) {

@@ -2,8 +2,6 @@ package io.reizi.agent.cli;
 
 import io.reizi.agent.Agent;
 import io.reizi.agent.AgentConfig;
-import io.reizi.agent.BankSettings;
-import io.reizi.agent.WatchdogSettings;
 import io.reizi.agent.DemoBroker;
 import io.reizi.agent.Log;
 import io.reizi.agent.Publication;
@@ -17,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -65,10 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
             say("signing key " + keys.resolve("release.key") + ", trusted by the device as " + trust.resolve("release.pub"));
 
             Path dataDir = work.resolve("device");
-            AgentConfig config = new AgentConfig("demo-device", url, Optional.empty(), dataDir, trust, List.of(), Optional.of("demo-board"),
-                    Optional.of("test -s \"$REIZI_IMAGE\""), Duration.ofSeconds(3), 1, Duration.ofSeconds(5), BankSettings.symlink(), Optional.empty(), 1L << 32, false,
-                    Duration.ofDays(1), 32, Duration.ofSeconds(30), Duration.ofSeconds(2), 64, Duration.ofMillis(500),
-                    Duration.ofSeconds(1), WatchdogSettings.defaults(), "ota/firmware", "/ota/status");
+            AgentConfig config = demoDevice(url, dataDir, trust);
             try (Agent agent = new Agent(config)) {
                 agent.start();
                 say("");
@@ -129,6 +125,17 @@ public final class DemoCommand implements Callable<Integer> {
                 .hw(Optional.of(List.of("demo-board"))).timeout(Duration.ofSeconds(120)).build();
         try (Publisher publisher = new Publisher(release)) {
             return publisher.run(new ProgressView(System.out));
+        }
+    }
+
+    /** The demo's device: the agent's defaults, with a hardware id, a health command and a short trial. */
+    private static AgentConfig demoDevice(String url, Path dataDir, Path trust) {
+        try {
+            return AgentCommand.toConfig(ConfigFile.none(Map.of(AgentOption.ID, "demo-device", AgentOption.BROKER, url,
+                    AgentOption.DATA_DIR, dataDir, AgentOption.TRUST, trust, AgentOption.HW, "demo-board",
+                    AgentOption.HEALTH_CMD, "test -s \"$REIZI_IMAGE\"", AgentOption.TRIAL_WINDOW, "3s")));
+        } catch (ConfigFile.Invalid e) {
+            throw new IllegalStateException("the demo's own configuration: " + e.getMessage(), e);
         }
     }
 

@@ -3,29 +3,34 @@ package io.reizi.agent.cli;
 import java.util.List;
 import java.util.function.Supplier;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code reizi}: the daemon, the publisher and the tools around them. */
-@Command(name = "reizi", mixinStandardHelpOptions = true, version = "reizi 0.1.0",
-        description = "Over-the-air updates for Linux edge boards: signed, chunked, resumable, A/B.")
 public final class Main implements Runnable {
     private record Subcommand(String name, Supplier<Object> make) {}
 
     /**
      * Picocli reads every option of every subcommand it is given by reflection (measured: 200 ms cold for
      * all of them, 115 ms for {@code agent} alone), so only the one asked for is built; help builds them all.
+     * {@code agent} (the daemon's start path) and this top command read no annotations at all (AgentCommand).
      */
     private static final List<Subcommand> SUBCOMMANDS = List.of(
-            new Subcommand("agent", AgentCommand::new),
+            new Subcommand("agent", () -> new AgentCommand().spec()),
             new Subcommand("publish", PublishCommand::new),
             new Subcommand("keygen", KeygenCommand::new),
             new Subcommand("status", StatusCommand::new),
             new Subcommand("certs", CertsCommand::new),
             new Subcommand("demo", DemoCommand::new));
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
 
+    private Main() {
+        spec.name("reizi").version("reizi 0.1.0");
+        spec.usageMessage().description("Over-the-air updates for Linux edge boards: signed, chunked, resumable, A/B.");
+        StandardHelp.addTo(spec);
+    }
+
+    /** {@code reizi} without a command: its usage. */
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
@@ -37,7 +42,7 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine(String firstArg) {
         boolean known = SUBCOMMANDS.stream().anyMatch(s -> s.name().equals(firstArg));
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main().spec);
         for (Subcommand s : SUBCOMMANDS) {
             if (!known || s.name().equals(firstArg)) cli.addSubcommand(s.name(), s.make().get());
         }
