@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.reizi.agent.Publisher;
 import io.reizi.agent.Samples;
-import io.reizi.ota.bank.Bank;
+import io.reizi.ota.wire.Bank;
 import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.OtaState;

@@ -1,6 +1,6 @@
 package io.reizi.agent;
 
-import io.reizi.ota.bank.Bank;
+import io.reizi.ota.wire.Bank;
 import io.reizi.ota.bank.DeviceState;
 import io.reizi.ota.wire.ErrorCode;
 import java.util.Optional;

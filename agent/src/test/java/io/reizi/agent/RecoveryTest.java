@@ -2,7 +2,7 @@ package io.reizi.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.reizi.ota.bank.Bank;
+import io.reizi.ota.wire.Bank;
 import io.reizi.ota.bank.DeviceState;
 import io.reizi.ota.bank.Release;
 import io.reizi.ota.wire.ErrorCode;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.reizi.ota.bank.Bank;
+import io.reizi.ota.wire.Bank;
 import io.reizi.ota.bank.DeviceState;
 import io.reizi.ota.wire.OtaState;
 import java.nio.file.Files;

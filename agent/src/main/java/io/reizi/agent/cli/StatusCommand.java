@@ -5,7 +5,7 @@ import io.reizi.agent.mqtt.client.Qos;
 import io.reizi.agent.mqtt.client.SessionListener;
 import io.reizi.agent.mqtt.client.SessionOptions;
 import io.reizi.agent.mqtt.client.Subscription;
-import io.reizi.ota.bank.Bank;
+import io.reizi.ota.wire.Bank;
 import io.reizi.ota.bank.DeviceState;
 import io.reizi.ota.bank.Release;
 import io.reizi.ota.bank.StateStore;

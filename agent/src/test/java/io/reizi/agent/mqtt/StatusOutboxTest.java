@@ -3,7 +3,7 @@ package io.reizi.agent.mqtt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.reizi.ota.bank.Bank;
+import io.reizi.ota.wire.Bank;
 import io.reizi.ota.wire.NetHealth;
 import io.reizi.ota.wire.OtaState;
 import io.reizi.ota.wire.Status;

@@ -1,5 +1,6 @@
 package io.reizi.ota.bank;
 
+import io.reizi.ota.wire.Bank;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.reizi.ota.bank;
 
+import io.reizi.ota.wire.Bank;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.Refusal;

@@ -1,5 +1,6 @@
 package io.reizi.ota.bank;
 
+import io.reizi.ota.wire.Bank;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;

@@ -1,5 +1,6 @@
 package io.reizi.ota.bank;
 
+import io.reizi.ota.wire.Bank;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.reizi.ota.bank;
 
+import io.reizi.ota.wire.Bank;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

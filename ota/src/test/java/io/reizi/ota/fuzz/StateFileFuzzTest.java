@@ -3,7 +3,7 @@ package io.reizi.ota.fuzz;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.reizi.ota.bank.Bank;
+import io.reizi.ota.wire.Bank;
 import io.reizi.ota.bank.DeviceState;
 import io.reizi.ota.bank.Release;
 import io.reizi.ota.bank.StateStore;

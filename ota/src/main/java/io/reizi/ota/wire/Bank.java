@@ -1,4 +1,4 @@
-package io.reizi.ota.bank;
+package io.reizi.ota.wire;
 
 import java.util.Locale;
 
