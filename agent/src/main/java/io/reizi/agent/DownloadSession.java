@@ -115,6 +115,11 @@ final class DownloadSession {
         return closed;
     }
 
+    /** Chunks written or reused that a sync has not made durable yet (nothing to sync otherwise). */
+    boolean hasUnsynced() {
+        return unsynced > 0 || reusedUnrecorded > 0;
+    }
+
     boolean syncDue(int chunks, long intervalNanos, long now) {
         return unsynced >= chunks || (unsynced > 0 && now - firstUnsyncedAt >= intervalNanos);
     }

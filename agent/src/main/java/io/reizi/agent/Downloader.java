@@ -239,7 +239,9 @@ final class Downloader {
         synchronized (lock) {
             if (session != d) return;
             d.filling = false;
-            if (!sync(d)) return; // records the reused chunks the fill's last checkpoint left unrecorded
+            // Records the reused chunks the fill's last checkpoint left unrecorded; a fill that found nothing has
+            // nothing to sync (the first fsync of such a download is then its first chunks', as without an index).
+            if (d.hasUnsynced() && !sync(d)) return;
             Log.info("filled " + cost.chunks() + " of " + d.manifest.count() + " chunks (" + cost.bytes() + " bytes) from"
                     + " what the device holds: scanned " + cost.scannedBytes() + " bytes in " + cost.scanMs()
                     + " ms, copied in " + cost.copyMs() + " ms; " + d.transfer.receivedCount() + " chunks on disk");
