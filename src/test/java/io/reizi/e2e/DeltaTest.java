@@ -159,29 +159,32 @@ class DeltaTest {
     /**
      * The fill of a large image takes longer than the pipeline's heartbeat timeout: the heartbeat must go on
      * meanwhile, or the guardian calls the pipeline stuck and panics (bench/delta's 185 MB root file system did,
-     * exit 75, when the fill ran on the MQTT thread under the update's lock without feeding it).
+     * exit 75, when the fill ran on the MQTT thread under the update's lock without feeding it). The fill is made
+     * to last over 3 s ({@code slow-fill@1}: 3,000 chunks, 1 ms each) against a 1 s heartbeat timeout. A shorter
+     * timeout (200 ms) made the test fail on a loaded machine before the fill began: the manifest's acceptance
+     * fsyncs files under the update's lock, which is what the heartbeat is there to see, not the fill.
      */
     @Test
     void aLongFillFeedsTheHeartbeatAndDoesNotPanic() throws Exception {
         try (TestBed bed = new TestBed(dir)) {
             String id = "bigfill";
             int chunk = 4096;
-            byte[] v1 = random(48 << 20, 41);
+            byte[] v1 = random(3072 * chunk, 41);
             byte[] v2 = v1.clone();
             for (int k = 0; k < 20; k++) v2[k * (v2.length / 20)] ^= 0x5a; // 20 chunks changed
             Path p1 = Files.write(dir.resolve("big1.img"), v1);
             Path p2 = Files.write(dir.resolve("big2.img"), v2);
-            // v1 (48 MB streamed whole) with the default heartbeat timeout: the short one is for the fill of v2
+            // v1 streamed whole with the default heartbeat timeout: the short one is for the fill of v2
             AgentProcess first = bed.agent(id);
             assertTrue(bed.publish(bed.release(id, p1, 1, chunk, bed.edKey)).success());
             first.stop();
             try (AgentProcess agent = new AgentProcess(id, bed.broker.url(), bed.dataDir(id), bed.trust,
-                    TestBed.logs().resolve(id + "-v2.log"), "--heartbeat-timeout", "200ms")) {
+                    TestBed.logs().resolve(id + "-v2.log"), "--heartbeat-timeout", "1s", "--inject-fault", "slow-fill@1")) {
                 agent.start().awaitReady();
                 Publisher.Outcome outcome = bed.publish(bed.release(id, p2, 2, chunk, bed.edKey));
                 assertTrue(outcome.success(), outcome.summary());
                 assertFalse(agent.log().contains("PANIC"), agent.log());
-                assertTrue(agent.log().contains("filled "), agent.log());
+                assertTrue(agent.log().contains("filled 3052 of 3072 chunks"), agent.log());
                 assertArrayEquals(v2, Files.readAllBytes(bed.dataDir(id).resolve("current/image")));
                 assertTrue(outcome.chunksPublished() <= 40, "chunks published " + outcome.chunksPublished());
             }
