@@ -186,16 +186,18 @@ final class Downloader {
         wanted.andNot(d.transfer.receivedSet());
         d.filling = true;
         d.lastActivityAt = nanos.getAsLong();
-        // The chunk index just arrived and was decoded: megabytes, and the transient copies of it (the MQTT
-        // client's, the decoder's) are larger than the 4 MB young generation, so they were promoted and would
-        // hold old-generation pages until a full collection comes by chance. One now returns them before the
-        // fill and the stream add their own (measured in docs/benchmarks.md, "Delta updates": peak RSS).
-        System.gc();
         Thread.ofPlatform().name("reizi-fill").daemon().start(() -> fill(d, index.get(), sources, wanted));
     }
 
     /** The fill's thread: scans and copies without the lock, takes it for each write and at the end. */
     private void fill(DownloadSession d, ChunkIndex index, List<ChunkFill.Source> sources, BitSet wanted) {
+        // The chunk index just arrived and was decoded: megabytes, and the transient copies of it (the MQTT
+        // client's, the decoder's) are larger than the young generation, so they were promoted and would
+        // hold old-generation pages until a full collection comes by chance. One now returns them before the
+        // fill and the stream add their own (measured in docs/benchmarks.md, "Delta updates": peak RSS). Made here,
+        // without the lock, not in the MQTT callback: the collection stops every thread for its few milliseconds
+        // either way, but the callback no longer waits for it with the update's lock held.
+        System.gc();
         Object lock = host.lock();
         ChunkFill.Target target = new ChunkFill.Target() {
             @Override
@@ -493,22 +495,24 @@ final class Downloader {
      * previous one failed (the download is then set aside). A failure is seen at the next sync point or at the end.
      */
     private boolean syncBehind(DownloadSession d) {
-        if (d.syncing()) return true;
-        try {
-            faults.beforeSync();
-            d.syncBehind();
-            return true;
-        } catch (IOException e) {
-            storageFailed(d, "cannot sync the staged image in bank " + host.state().inactive().wire(), e);
-            return false;
-        }
+        return d.syncing() || sync(d, d::syncBehind);
     }
 
     /** Everything received made durable now; false when the sync failed (the download is then set aside). */
     private boolean sync(DownloadSession d) {
+        return sync(d, d::sync);
+    }
+
+    /** How a sync is made: now ({@link DownloadSession#sync}) or behind ({@link DownloadSession#syncBehind}). */
+    private interface SyncStep {
+        void run() throws IOException;
+    }
+
+    /** The one place where a sync meets the fault injector and a storage failure; false when it failed. */
+    private boolean sync(DownloadSession d, SyncStep step) {
         try {
             faults.beforeSync();
-            d.sync();
+            step.run();
             return true;
         } catch (IOException e) {
             storageFailed(d, "cannot sync the staged image in bank " + host.state().inactive().wire(), e);
