@@ -67,7 +67,10 @@ final class Downloader {
         Object lock();
     }
 
-    /** A chunk index as published and as decoded, already checked against the manifest that names it. */
+    /**
+     * A chunk index as published and as decoded, already checked against the manifest that names it. One copy:
+     * the decoded index reads its checksums from the published bytes.
+     */
     record VerifiedIndex(byte[] published, ChunkIndex index) {}
 
     /** A download the storage refused (full, read-only): its chunks stay on disk until it is taken up again. */
@@ -260,14 +263,15 @@ final class Downloader {
     }
 
     /**
-     * The index kept with the download (a restart need not wait for it), else the one held from its topic;
-     * either hashes to the manifest's {@code index} (checked here, or by the host on arrival).
+     * The index held from its topic, else the one kept with the download (a restart need not wait for it);
+     * either hashes to the manifest's {@code index} (checked by the host on arrival, or here). The held one
+     * first: the host keeps it anyway, and reading the saved one too would hold the index twice.
      */
-    private Optional<byte[]> savedOrHeldIndex(Manifest m) throws IOException {
+    private Optional<byte[]> heldOrSavedIndex(Manifest m) throws IOException {
+        Optional<byte[]> held = host.heldIndex(m);
+        if (held.isPresent()) return held;
         byte[] named = Sha256.parse(m.index().orElseThrow());
-        Optional<byte[]> saved = Staging.savedIndex(banks, host.state().inactive())
-                .filter(i -> MessageDigest.isEqual(Sha256.digest(i), named));
-        return saved.isPresent() ? saved : host.heldIndex(m);
+        return Staging.savedIndex(banks, host.state().inactive()).filter(i -> MessageDigest.isEqual(Sha256.digest(i), named));
     }
 
     /** Where a download may find chunks: the active release, then what the inactive bank holds already. */
@@ -306,8 +310,8 @@ final class Downloader {
                 return;
             }
             Manifest m = host.trusted(leftover.get().cose());
-            Optional<byte[]> held = m.index().isPresent() ? savedOrHeldIndex(m) : Optional.empty();
-            // its hash is the manifest's (savedOrHeldIndex): not computed again
+            Optional<byte[]> held = m.index().isPresent() ? heldOrSavedIndex(m) : Optional.empty();
+            // its hash is the manifest's (heldOrSavedIndex): not computed again
             Optional<ChunkIndex> index = held.isPresent()
                     ? Optional.of(ChunkIndexCodec.decodeFor(m, held.get(), Sha256.parse(m.index().orElseThrow())))
                     : Optional.empty();
