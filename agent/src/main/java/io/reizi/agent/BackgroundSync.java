@@ -35,13 +35,14 @@ final class BackgroundSync implements AutoCloseable {
     }
 
     /**
-     * Starts making durable what was written so far, {@code received} its record; false when the previous sync
-     * still runs (nothing started). Throws what the previous sync failed with.
+     * Starts making durable what was written so far, {@code snapshot} its record; false when the previous sync
+     * still runs (nothing started). Throws what the previous sync failed with. {@code snapshot} is handed over:
+     * the sync thread reads it, so the caller passes a copy that nobody changes afterwards (the download's is
+     * {@code Transfer.receivedSet()}, a fresh copy already: not copied again here).
      */
-    boolean start(BitSet received) throws IOException {
+    boolean start(BitSet snapshot) throws IOException {
         if (!running.isDone()) return false;
         awaitRunning();
-        BitSet snapshot = (BitSet) received.clone();
         running = thread.submit(() -> {
             try {
                 staging.sync(snapshot);

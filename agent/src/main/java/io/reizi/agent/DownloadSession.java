@@ -139,7 +139,7 @@ final class DownloadSession {
             sync();
             return;
         }
-        if (syncs.start(transfer.receivedSet())) unsynced = 0;
+        if (syncs.start(transfer.receivedSet())) unsynced = 0; // a copy: the sync thread's own snapshot
     }
 
     /**

@@ -67,7 +67,10 @@ final class Downloader {
         Object lock();
     }
 
-    /** A chunk index as published and as decoded, already checked against the manifest that names it. */
+    /**
+     * A chunk index as published and as decoded, already checked against the manifest that names it. One copy:
+     * the decoded index reads its checksums from the published bytes.
+     */
     record VerifiedIndex(byte[] published, ChunkIndex index) {}
 
     /** A download the storage refused (full, read-only): its chunks stay on disk until it is taken up again. */
@@ -186,16 +189,18 @@ final class Downloader {
         wanted.andNot(d.transfer.receivedSet());
         d.filling = true;
         d.lastActivityAt = nanos.getAsLong();
-        // The chunk index just arrived and was decoded: megabytes, and the transient copies of it (the MQTT
-        // client's, the decoder's) are larger than the 4 MB young generation, so they were promoted and would
-        // hold old-generation pages until a full collection comes by chance. One now returns them before the
-        // fill and the stream add their own (measured in docs/benchmarks.md, "Delta updates": peak RSS).
-        System.gc();
         Thread.ofPlatform().name("reizi-fill").daemon().start(() -> fill(d, index.get(), sources, wanted));
     }
 
     /** The fill's thread: scans and copies without the lock, takes it for each write and at the end. */
     private void fill(DownloadSession d, ChunkIndex index, List<ChunkFill.Source> sources, BitSet wanted) {
+        // The chunk index just arrived and was decoded: megabytes, and the transient copies of it (the MQTT
+        // client's, the decoder's) are larger than the young generation, so they were promoted and would
+        // hold old-generation pages until a full collection comes by chance. One now returns them before the
+        // fill and the stream add their own (measured in docs/benchmarks.md, "Delta updates": peak RSS). Made here,
+        // without the lock, not in the MQTT callback: the collection stops every thread for its few milliseconds
+        // either way, but the callback no longer waits for it with the update's lock held.
+        System.gc();
         Object lock = host.lock();
         ChunkFill.Target target = new ChunkFill.Target() {
             @Override
@@ -258,14 +263,15 @@ final class Downloader {
     }
 
     /**
-     * The index kept with the download (a restart need not wait for it), else the one held from its topic;
-     * either hashes to the manifest's {@code index} (checked here, or by the host on arrival).
+     * The index held from its topic, else the one kept with the download (a restart need not wait for it);
+     * either hashes to the manifest's {@code index} (checked by the host on arrival, or here). The held one
+     * first: the host keeps it anyway, and reading the saved one too would hold the index twice.
      */
-    private Optional<byte[]> savedOrHeldIndex(Manifest m) throws IOException {
+    private Optional<byte[]> heldOrSavedIndex(Manifest m) throws IOException {
+        Optional<byte[]> held = host.heldIndex(m);
+        if (held.isPresent()) return held;
         byte[] named = Sha256.parse(m.index().orElseThrow());
-        Optional<byte[]> saved = Staging.savedIndex(banks, host.state().inactive())
-                .filter(i -> MessageDigest.isEqual(Sha256.digest(i), named));
-        return saved.isPresent() ? saved : host.heldIndex(m);
+        return Staging.savedIndex(banks, host.state().inactive()).filter(i -> MessageDigest.isEqual(Sha256.digest(i), named));
     }
 
     /** Where a download may find chunks: the active release, then what the inactive bank holds already. */
@@ -304,8 +310,8 @@ final class Downloader {
                 return;
             }
             Manifest m = host.trusted(leftover.get().cose());
-            Optional<byte[]> held = m.index().isPresent() ? savedOrHeldIndex(m) : Optional.empty();
-            // its hash is the manifest's (savedOrHeldIndex): not computed again
+            Optional<byte[]> held = m.index().isPresent() ? heldOrSavedIndex(m) : Optional.empty();
+            // its hash is the manifest's (heldOrSavedIndex): not computed again
             Optional<ChunkIndex> index = held.isPresent()
                     ? Optional.of(ChunkIndexCodec.decodeFor(m, held.get(), Sha256.parse(m.index().orElseThrow())))
                     : Optional.empty();
@@ -493,22 +499,24 @@ final class Downloader {
      * previous one failed (the download is then set aside). A failure is seen at the next sync point or at the end.
      */
     private boolean syncBehind(DownloadSession d) {
-        if (d.syncing()) return true;
-        try {
-            faults.beforeSync();
-            d.syncBehind();
-            return true;
-        } catch (IOException e) {
-            storageFailed(d, "cannot sync the staged image in bank " + host.state().inactive().wire(), e);
-            return false;
-        }
+        return d.syncing() || sync(d, d::syncBehind);
     }
 
     /** Everything received made durable now; false when the sync failed (the download is then set aside). */
     private boolean sync(DownloadSession d) {
+        return sync(d, d::sync);
+    }
+
+    /** How a sync is made: now ({@link DownloadSession#sync}) or behind ({@link DownloadSession#syncBehind}). */
+    private interface SyncStep {
+        void run() throws IOException;
+    }
+
+    /** The one place where a sync meets the fault injector and a storage failure; false when it failed. */
+    private boolean sync(DownloadSession d, SyncStep step) {
         try {
             faults.beforeSync();
-            d.sync();
+            step.run();
             return true;
         } catch (IOException e) {
             storageFailed(d, "cannot sync the staged image in bank " + host.state().inactive().wire(), e);

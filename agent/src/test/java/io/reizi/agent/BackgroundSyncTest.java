@@ -31,7 +31,8 @@ class BackgroundSyncTest {
         try (Staging staging = Staging.start(banks, Bank.B, new byte[] {9}, COUNT)) {
             BackgroundSync syncs = new BackgroundSync(staging);
             for (int seq = 0; seq < 10; seq++) write(staging, received, seq);
-            assertTrue(syncs.start(received), "nothing ran before: it starts");
+            // handed a snapshot, as the download hands it Transfer.receivedSet()'s fresh copy
+            assertTrue(syncs.start((BitSet) received.clone()), "nothing ran before: it starts");
             for (int seq = 10; seq < COUNT; seq++) write(staging, received, seq); // while it may still run
             syncs.awaitRunning();
             assertEquals(range(0, 10), durable(banks), "the chunks written after the sync began are not recorded by it");
@@ -53,7 +54,7 @@ class BackgroundSyncTest {
         BackgroundSync syncs = new BackgroundSync(staging);
         write(staging, received, 0);
         staging.close(); // the sync thread's fsync then fails, as on a disk that went away
-        assertTrue(syncs.start(received));
+        assertTrue(syncs.start((BitSet) received.clone()));
         assertThrows(IOException.class, syncs::awaitRunning);
         syncs.awaitRunning(); // reported once: the caller has set the download aside
         assertEquals(new BitSet(), durable(banks), "nothing recorded by a sync that failed");

@@ -14,10 +14,12 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * CBOR through Jackson's streaming API, for the codecs. {@link #read} turns one data item into plain values:
@@ -53,6 +55,7 @@ public final class CborValues {
 
     private static final int MAJOR_UNSIGNED = 0;
     private static final int MAJOR_NEGATIVE = 1;
+    private static final int MAJOR_BYTES = 2;
     private static final int MAJOR_TEXT = 3;
     private static final int MAJOR_TAG = 6;
 
@@ -90,6 +93,84 @@ public final class CborValues {
             // The parser's own unchecked exceptions on hostile bytes are malformed input, not agent bugs.
             throw new IOException("CBOR parser failed: " + e, e);
         }
+    }
+
+    /**
+     * A byte string where it lies in the input ({@code source[offset .. offset+length-1]}): a decoder keeps it
+     * there instead of copying megabytes. Read only: the input is the caller's.
+     */
+    public record ByteString(byte[] source, int offset, int length) {}
+
+    /** Takes the fields of a root map one at a time ({@link #readFields}). */
+    public interface FieldReader {
+        /**
+         * The value of the field {@code key}, its first token {@code t} current in {@code p}: takes it when it is
+         * a scalar it wants (reading it with the parser, or {@link #byteString}) and returns true; else returns
+         * false, and the value is read and checked like any other, then dropped.
+         */
+        boolean take(Object key, JsonToken t, CBORParser p) throws IOException;
+    }
+
+    /**
+     * The root map of {@code cbor}, handed to {@code fields} one field at a time and never built: for a message
+     * of megabytes (the chunk index), whose byte strings the reader keeps in place. As strict as {@link #read}:
+     * an item that {@code read} refuses, or that is not an untagged map, is refused here too.
+     */
+    public static void readFields(byte[] cbor, FieldReader fields) throws IOException {
+        try (CBORParser p = (CBORParser) FACTORY.createParser(cbor)) {
+            JsonToken first = p.nextToken();
+            if (first != JsonToken.START_OBJECT || isTagged(cbor, p, first)) {
+                throw new IOException("the CBOR item is not an untagged map");
+            }
+            Reader reader = new Reader(p, cbor);
+            Set<Object> keys = new HashSet<>();
+            for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+                Object key = reader.key();
+                if (!keys.add(key)) throw new IOException("duplicate CBOR map key " + key);
+                JsonToken value = p.nextToken();
+                if (value == null) throw new IOException("CBOR item ends early");
+                if (isTagged(cbor, p, value)) throw new IOException("unexpected CBOR tag inside the item");
+                if (!fields.take(key, value, p)) reader.value(value, 2);
+            }
+            if (p.nextToken() != null) throw new IOException("trailing bytes after the CBOR item");
+        } catch (RuntimeException e) {
+            throw new IOException("CBOR parser failed: " + e, e);
+        }
+    }
+
+    /**
+     * The byte string that is {@code p}'s current token ({@code VALUE_EMBEDDED_OBJECT}), where it lies in
+     * {@code cbor}: not read nor copied (the parser skips it at its next token). An indefinite-length one, in
+     * chunks, is not in one piece there: read into an array of its own.
+     */
+    public static ByteString byteString(CBORParser p, byte[] cbor) throws IOException {
+        int at = (int) p.currentTokenLocation().getByteOffset();
+        if (at < 0 || at >= cbor.length || (cbor[at] & 0xff) >>> 5 != MAJOR_BYTES) {
+            throw new IOException("CBOR token is not a byte string");
+        }
+        int info = cbor[at] & 0x1f;
+        if (info >= 28) { // indefinite length (31), or reserved, which the parser refuses
+            byte[] whole = p.getBinaryValue();
+            return new ByteString(whole, 0, whole.length);
+        }
+        int header = headerLength(info);
+        long length = definiteLength(cbor, at, info);
+        if (length < 0 || length > cbor.length - at - header) throw new IOException("CBOR byte string runs past the end of the input");
+        return new ByteString(cbor, at + header, (int) length);
+    }
+
+    /** The bytes of a definite-length item's head: its initial byte and the 0, 1, 2, 4 or 8 bytes of its length. */
+    private static int headerLength(int info) {
+        return info < 24 ? 1 : 1 + (1 << (info - 24));
+    }
+
+    /** The length that the head at {@code at} (additional information {@code info} below 28) encodes. */
+    private static long definiteLength(byte[] cbor, int at, int info) throws IOException {
+        int header = headerLength(info);
+        if (header > cbor.length - at) throw new IOException("CBOR item head runs past the end of the input");
+        long length = info < 24 ? info : 0;
+        for (int i = 1; i < header; i++) length = (length << 8) | (cbor[at + i] & 0xff);
+        return length;
     }
 
     /**
@@ -160,11 +241,9 @@ public final class CborValues {
             int at = (int) p.currentTokenLocation().getByteOffset();
             int info = cbor[at] & 0x1f;
             if ((cbor[at] & 0xff) >>> 5 != MAJOR_TEXT || info == 31) return wellFormed(decoded);
-            int header = info < 24 ? 1 : 1 + (1 << (info - 24)); // 1, 2, 4 or 8 length bytes follow
-            long length = info < 24 ? info : 0;
-            for (int i = 1; i < header; i++) length = (length << 8) | (cbor[at + i] & 0xff);
+            long length = definiteLength(cbor, at, info);
             try {
-                STRICT_UTF8.get().decode(ByteBuffer.wrap(cbor, at + header, (int) length));
+                STRICT_UTF8.get().decode(ByteBuffer.wrap(cbor, at + headerLength(info), (int) length));
             } catch (CharacterCodingException e) {
                 throw new IOException("CBOR text is not valid UTF-8");
             }

@@ -2,10 +2,13 @@ package io.reizi.ota.wire;
 
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The signed chunk index (contract 1.1 "Index topic and object"): per chunk, its rsync weak checksum and its
- * SHA-256, in {@code seq} order. Immutable: the arrays are copied in and never handed out.
+ * SHA-256, in {@code seq} order. Immutable: built from arrays, it copies them; decoded, it reads its checksums
+ * where they lie in the published bytes ({@link ChunkIndexCodec#decode}), which nobody changes: the index of a
+ * large image is megabytes, and it is held once.
  */
 public final class ChunkIndex {
     public static final int WEAK_BYTES = 4;
@@ -15,24 +18,31 @@ public final class ChunkIndex {
     private final int chunk;
     private final int count;
     private final byte[] weak;
+    private final int weakAt;
     private final byte[] strong;
+    private final int strongAt;
 
     /** {@code weak} is {@code count} × 4 bytes big-endian, {@code strong} {@code count} × 32 bytes. */
     public ChunkIndex(long ver, int chunk, int count, byte[] weak, byte[] strong) {
-        this(ver, chunk, count, weak.clone(), strong.clone(), true);
+        this(ver, chunk, count, new CborValues.ByteString(weak.clone(), 0, weak.length),
+                new CborValues.ByteString(strong.clone(), 0, strong.length));
     }
 
-    /** Takes {@code weak} and {@code strong} as they are: the codec's own fresh arrays (a second copy of an index is megabytes). */
-    ChunkIndex(long ver, int chunk, int count, byte[] weak, byte[] strong, boolean owned) {
+    /** Reads {@code weak} and {@code strong} where they lie, never copied: the caller changes them no more. */
+    ChunkIndex(long ver, int chunk, int count, CborValues.ByteString weak, CborValues.ByteString strong) {
         if (chunk < 1 || count < 0) throw new IllegalArgumentException("chunk " + chunk + ", count " + count);
-        if (weak.length != (long) count * WEAK_BYTES || strong.length != (long) count * STRONG_BYTES) {
+        if (weak.length() != (long) count * WEAK_BYTES || strong.length() != (long) count * STRONG_BYTES) {
             throw new IllegalArgumentException("weak/strong lengths do not fit " + count + " chunks");
         }
+        Objects.checkFromIndexSize(weak.offset(), weak.length(), weak.source().length);
+        Objects.checkFromIndexSize(strong.offset(), strong.length(), strong.source().length);
         this.ver = ver;
         this.chunk = chunk;
         this.count = count;
-        this.weak = weak;
-        this.strong = strong;
+        this.weak = weak.source();
+        this.weakAt = weak.offset();
+        this.strong = strong.source();
+        this.strongAt = strong.offset();
     }
 
     public long ver() {
@@ -49,7 +59,7 @@ public final class ChunkIndex {
 
     /** The weak checksum of chunk {@code seq}, as an unsigned 32-bit value in an int. */
     public int weak(int seq) {
-        int at = seq * WEAK_BYTES;
+        int at = weakAt + Objects.checkIndex(seq, count) * WEAK_BYTES;
         return (weak[at] & 0xff) << 24 | (weak[at + 1] & 0xff) << 16 | (weak[at + 2] & 0xff) << 8 | (weak[at + 3] & 0xff);
     }
 
@@ -60,15 +70,18 @@ public final class ChunkIndex {
 
     /** A copy of chunk {@code seq}'s SHA-256. */
     public byte[] strong(int seq) {
-        return Arrays.copyOfRange(strong, seq * STRONG_BYTES, (seq + 1) * STRONG_BYTES);
+        int at = strongAt + Objects.checkIndex(seq, count) * STRONG_BYTES;
+        return Arrays.copyOfRange(strong, at, at + STRONG_BYTES);
     }
 
-    byte[] weakBytes() {
-        return weak.clone();
+    /** Where the weak checksums lie, for the encoder (read only). */
+    CborValues.ByteString weakBytes() {
+        return new CborValues.ByteString(weak, weakAt, count * WEAK_BYTES);
     }
 
-    byte[] strongBytes() {
-        return strong.clone();
+    /** Where the SHA-256s lie, for the encoder (read only). */
+    CborValues.ByteString strongBytes() {
+        return new CborValues.ByteString(strong, strongAt, count * STRONG_BYTES);
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.reizi.ota.wire.Chunk;
 import io.reizi.ota.wire.ChunkCodec;
 import io.reizi.ota.wire.ChunkIndex;
 import io.reizi.ota.wire.ChunkIndexCodec;
+import io.reizi.ota.wire.ChunkIndexTreeDecoder;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
 import io.reizi.ota.wire.Refusal;
@@ -77,5 +78,14 @@ class DecoderFuzzTest {
         } catch (Refusal r) {
             assertNotNull(r.code());
         }
+    }
+
+    /**
+     * The chunk index is decoded in one streaming pass, its byte strings read in place: it must accept and refuse
+     * exactly what the decoder that built a map of the whole item did, and read the same values.
+     */
+    @FuzzTest(maxDuration = "20s")
+    void chunkIndexAgreesWithTheMapDecoder(byte[] input) {
+        assertEquals(ChunkIndexTreeDecoder.tree(input), ChunkIndexTreeDecoder.streaming(input));
     }
 }

@@ -33,6 +33,7 @@ class HostileCborTest {
     static {
         DECODERS.put("manifest", ManifestCodec::decode);
         DECODERS.put("chunk", ChunkCodec::decode);
+        DECODERS.put("chunk index", ChunkIndexCodec::decode);
         DECODERS.put("cose", CoseSign1::decode);
         DECODERS.put("cose payload", cbor -> ManifestCodec.decode(CoseSign1.decode(unsigned(cbor)).payload()));
         DECODERS.put("identify", ManifestCodec::identify);
