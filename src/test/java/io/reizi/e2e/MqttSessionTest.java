@@ -19,10 +19,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -219,6 +222,37 @@ class MqttSessionTest {
             // Paho's own start-up sleeps 3 x 100 ms in every connect; a loopback connect without them takes a few ms.
             Arrays.sort(connectMs);
             assertTrue(connectMs[2] < 200, "median connect " + connectMs[2] + " ms: " + Arrays.toString(connectMs));
+        }
+    }
+
+    /**
+     * An idle connected session runs Paho's three threads (receiver, sender, callback) and no more: its keep-alive
+     * pings run on the timer the session was given (the agent's link timer), not on a thread of their own that
+     * would sit idle for the agent's whole life (issue 13: thread stacks of an idle agent). The broker's drop
+     * after 1.5 keep-alives without a packet shows the pings still go out.
+     */
+    @Test
+    void keepAlivePingsRunOnTheGivenTimerWithoutAThreadOfTheirOwn() throws Exception {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("test-timer").daemon().factory());
+        try (Mosquitto broker = Mosquitto.start(dir)) {
+            timer.submit(() -> {}).get(); // its thread exists before the count
+            Set<Thread> before = Thread.getAllStackTraces().keySet();
+            Events events = new Events();
+            try (MqttSession s = MqttSession.create(options(broker, "pings").keepAlive(Duration.ofSeconds(1)).build(),
+                    events, timer)) {
+                s.connect(Duration.ofSeconds(10));
+                assertEquals("connected", events.next());
+                Thread.sleep(3_500); // 3.5 keep-alives: without pings the broker drops the session after 1.5
+                assertTrue(s.isConnected(), "the broker dropped the session: " + events.seen);
+                assertTrue(events.seen.isEmpty(), "heard: " + events.seen);
+                List<String> added = Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> !before.contains(t) && t.isAlive()).map(Thread::getName).sorted().toList();
+                assertEquals(3, added.size(), "threads the connected session added: " + added);
+                s.disconnect(Duration.ofSeconds(5), false);
+            }
+        } finally {
+            timer.shutdownNow();
         }
     }
 

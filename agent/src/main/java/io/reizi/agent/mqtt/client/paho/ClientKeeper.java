@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.TimerPingSender;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 
@@ -50,10 +51,14 @@ final class ClientKeeper {
         this.client = newClient();
     }
 
-    /** In-memory persistence, and threads that start without Paho's sleeps. */
+    /**
+     * In-memory persistence, threads that start without Paho's sleeps, and keep-alive pings on our timer: Paho
+     * would otherwise schedule them on its executor, one more thread idling for the agent's whole life.
+     */
     private MqttAsyncClient newClient() {
         try {
-            MqttAsyncClient c = new MqttAsyncClient(broker, clientId, new MemoryPersistence(), null, new PromptStartExecutor());
+            MqttAsyncClient c = new MqttAsyncClient(broker, clientId, new MemoryPersistence(), new TimerPingSender(timer),
+                    new PromptStartExecutor());
             c.setCallback(callback);
             return c;
         } catch (MqttException | RuntimeException e) {

@@ -21,7 +21,9 @@ import org.eclipse.paho.mqttv5.client.internal.CommsSender;
  *
  * <p>Submitted tasks (Paho's long-lived threads, its connect and disconnect) each get a thread of their own,
  * as when Paho makes them itself, and behave like one: never interrupted, failures to the uncaught-exception
- * handler. Scheduled ones (pings) share one thread that ends when nothing is pending.
+ * handler. Paho schedules nothing else here: its keep-alive pings go to the session's timer
+ * ({@link ClientKeeper}); should a Paho version schedule a task, it gets one thread that ends when nothing is
+ * pending.
  */
 final class PromptStartExecutor extends ScheduledThreadPoolExecutor {
     /** Never wait longer than Paho's own first sleep would have. */
