@@ -69,6 +69,11 @@ final class Libc {
 
     private Libc() {}
 
+    /** Links the downcalls sd_notify uses now (see {@link SystemdNotify#link()}). */
+    static void linkNotify() {
+        Notify.SOCKET.type();
+    }
+
     /** A downcall that captures errno; {@code firstVariadic} >= 0 marks C varargs (open, ioctl). */
     private static MethodHandle fn(String name, FunctionDescriptor fd, int firstVariadic) {
         Linker.Option errno = Linker.Option.captureCallState("errno");
