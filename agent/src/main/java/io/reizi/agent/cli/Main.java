@@ -38,10 +38,6 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("agent")) AgentCommand.prepareInBackground();
-        // picocli looks up Groovy's Closure and java.sql's types by name for every command line it makes; neither
-        // is on our class path, and each miss searches all of it (opening every jar, which the AOT cache spares).
-        System.setProperty("picocli.disable.closures", "true");
-        System.setProperty("picocli.converters.excludes", "java\\.sql\\..*");
         System.exit(commandLine(args.length > 0 ? args[0] : "").execute(args));
     }
 
