@@ -31,12 +31,18 @@ for u in reizi-agent.service reizi-agent-hardened.service; do
 done
 mkdir -p /etc/systemd/system/reizi-agent.service.d
 install -m 0644 "$src/systemd/reizi-agent.service.d/exec-apps.conf" /etc/systemd/system/reizi-agent.service.d/exec-apps.conf.example
+# The AOT caches of the program just replaced (StateDirectory=reizi of either unit) go: the launcher tells a
+# stale cache by a jar newer than it, but cp -a and tar keep the archive's times, older than a cache trained
+# before this install. A running agent is stopped first: a first run writes its cache when it exits.
+running=()
 if command -v systemctl > /dev/null && [ -d /run/systemd/system ]; then
   systemctl daemon-reload
   for u in reizi-agent.service reizi-agent-hardened.service; do
-    systemctl is-active --quiet "$u" && { echo "restarting $u on the new release"; systemctl restart --no-block "$u"; }
+    systemctl is-active --quiet "$u" && { echo "stopping $u to restart it on the new release"; systemctl stop "$u"; running+=("$u"); }
   done
 fi
+rm -f /var/lib/reizi/reizi-*.aot /var/lib/private/reizi/reizi-*.aot
+for u in "${running[@]}"; do systemctl start --no-block "$u"; done
 echo "Reizi installed in $prefix."
 echo "Next: edit /etc/reizi/agent.conf (id, broker, certificates), put the release public keys in /etc/reizi/trust,"
 echo "run this script again (it gives new files the agent's group and mode), then enable ONE unit:"

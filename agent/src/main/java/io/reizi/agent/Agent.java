@@ -29,6 +29,12 @@ public final class Agent implements AutoCloseable {
     private static final long TICK_MS = 100;
     /** How long an orderly stop waits for the broker to acknowledge the statuses still queued and {@code offline}. */
     private static final Duration OFFLINE_GRACE = Duration.ofSeconds(8);
+    /**
+     * A run that trains the AOT cache (the launcher sets reizi.aot.training) has the JVM write it when it exits:
+     * 55 s on a loaded board, past the unit's TimeoutStopSec=20s, which killed it and lost the cache each time.
+     */
+    private static final boolean AOT_TRAINING = Boolean.getBoolean("reizi.aot.training");
+    private static final Duration AOT_CACHE_WRITE = Duration.ofMinutes(5);
     private final AgentConfig config;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private AgentLink link;
@@ -55,7 +61,7 @@ public final class Agent implements AutoCloseable {
         TrustedKeys trust = TrustedKeys.load(config.trustDir());
         Log.info(trust.keys().size() + " trusted key(s) from " + config.trustDir());
         guardian = Guardian.open(config);
-        guardian.extendStartup(Duration.ofSeconds(30));
+        guardian.extendTimeout(Duration.ofSeconds(30));
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
             if (AppRuntime.isAppThread(t)) Log.warn("the hosted app's thread " + t.getName() + " failed: " + e);
             else guardian.panic("uncaught in thread " + t.getName(), e);
@@ -184,6 +190,7 @@ public final class Agent implements AutoCloseable {
         if (timer != null) timer.shutdownNow();
         if (updater != null) updater.shutdown();
         if (link != null) link.close(OFFLINE_GRACE);
+        if (guardian != null && AOT_TRAINING) guardian.extendTimeout(AOT_CACHE_WRITE);
         if (guardian != null) guardian.close();
         Log.info("agent stopped");
         stopped.countDown();

@@ -105,8 +105,11 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         return crashLoop;
     }
 
-    /** A start-up step that may take long (connecting): tell systemd not to give up on us. */
-    public void extendStartup(Duration more) {
+    /**
+     * A step that may take long, at start-up (connecting) or after the stop (the JVM writing its AOT cache):
+     * tell systemd not to give up on us.
+     */
+    public void extendTimeout(Duration more) {
         systemd.ifPresent(n -> quietly(() -> n.extendTimeout(more)));
     }
 

@@ -28,53 +28,86 @@ sealed interface Phase {
     /** The release the phase is about; 0 when idle. */
     long ver();
 
-    default Name name() {
-        return switch (this) {
-            case Idle i -> Name.IDLE;
-            case Downloading d -> Name.DOWNLOADING;
-            case Verifying v -> Name.VERIFYING;
-            case Staged s -> Name.STAGED;
-            case Switching s -> Name.SWITCHING;
-            case Trial t -> Name.TRIAL;
-            case Committing c -> Name.COMMITTING;
-            case RollingBack r -> Name.ROLLING_BACK;
-        };
-    }
+    /**
+     * The phase's name in the journal. Each phase says it itself rather than a pattern switch over them: the
+     * switch's bootstrap spins a class at the first call, which the AOT cache does not hold, on the start path.
+     */
+    Name name();
 
     /** True for the phases the update worker runs through without waiting for a message. */
     default boolean onWorker() {
-        return switch (this) {
-            case Idle i -> false;
-            case Downloading d -> false;
-            case Trial t -> t.start() != TrialStart.AFTER_REBOOT;
-            default -> true;
-        };
+        return true;
     }
 
     record Idle() implements Phase {
         public long ver() {
             return 0;
         }
+
+        public Name name() {
+            return Name.IDLE;
+        }
+
+        public boolean onWorker() {
+            return false;
+        }
     }
 
     /** Chunks go to the inactive bank's staging file; {@code download.cose} and the bitmap record it. */
-    record Downloading(long ver) implements Phase {}
+    record Downloading(long ver) implements Phase {
+        public Name name() {
+            return Name.DOWNLOADING;
+        }
+
+        public boolean onWorker() {
+            return false;
+        }
+    }
 
     /** Every chunk is on disk; the whole image is hashed, then promoted to the bank's image. */
-    record Verifying(long ver) implements Phase {}
+    record Verifying(long ver) implements Phase {
+        public Name name() {
+            return Name.VERIFYING;
+        }
+    }
 
     /** The verified image and its signed manifest are the inactive bank's; nothing is fetched again. */
-    record Staged(long ver) implements Phase {}
+    record Staged(long ver) implements Phase {
+        public Name name() {
+            return Name.STAGED;
+        }
+    }
 
     /** The state file and the bank pointer are being turned to the staged bank. */
-    record Switching(long ver) implements Phase {}
+    record Switching(long ver) implements Phase {
+        public Name name() {
+            return Name.SWITCHING;
+        }
+    }
 
     /** The active release is on trial (the state file says so too, with its restart count). */
-    record Trial(long ver, TrialStart start) implements Phase {}
+    record Trial(long ver, TrialStart start) implements Phase {
+        public Name name() {
+            return Name.TRIAL;
+        }
+
+        /** A trial after a reboot waits for the reboot; the others are run by the worker. */
+        public boolean onWorker() {
+            return start != TrialStart.AFTER_REBOOT;
+        }
+    }
 
     /** The trial passed; the commit is being recorded (bootloader, runtime, state file). */
-    record Committing(long ver) implements Phase {}
+    record Committing(long ver) implements Phase {
+        public Name name() {
+            return Name.COMMITTING;
+        }
+    }
 
     /** The trial failed; the previous bank is being made active again. The reason goes into the status. */
-    record RollingBack(long ver, ErrorCode code, String reason) implements Phase {}
+    record RollingBack(long ver, ErrorCode code, String reason) implements Phase {
+        public Name name() {
+            return Name.ROLLING_BACK;
+        }
+    }
 }

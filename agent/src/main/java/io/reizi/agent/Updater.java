@@ -145,25 +145,23 @@ public final class Updater implements UpdateSteps.Machine {
         Log.info("active bank " + state.active().wire() + " ver=" + state.activeVer()
                 + (state.trial() ? " (on trial)" : "") + "; update " + resume.name().wire()
                 + (resume.ver() != 0 ? " ver=" + resume.ver() : ""));
-        switch (resume) {
-            case Phase.Trial t -> countTrialRestart(t);
-            case Phase.Downloading d -> {
+        // instanceof, not a pattern switch: the switch's bootstrap spins a class on the start path (see Phase#name).
+        if (resume instanceof Phase.Trial t) {
+            countTrialRestart(t);
+        } else if (resume instanceof Phase.Downloading d) {
+            startActiveApp();
+            phase = d;
+            downloads.resume();
+        } else if (resume instanceof Phase.Idle i) {
+            startActiveApp();
+            enter(i);
+            if (lastStatus == null && activeImageMissing == null) publish(base(OtaState.IDLE).build());
+        } else {
+            // A rollback starts the previous release itself; a commit's release passed its trial already.
+            if (resume instanceof Phase.Committing || !state.trial() && !(resume instanceof Phase.RollingBack)) {
                 startActiveApp();
-                phase = d;
-                downloads.resume();
             }
-            case Phase.Idle i -> {
-                startActiveApp();
-                enter(i);
-                if (lastStatus == null && activeImageMissing == null) publish(base(OtaState.IDLE).build());
-            }
-            default -> {
-                // A rollback starts the previous release itself; a commit's release passed its trial already.
-                if (resume instanceof Phase.Committing || !state.trial() && !(resume instanceof Phase.RollingBack)) {
-                    startActiveApp();
-                }
-                runOnWorker(resume);
-            }
+            runOnWorker(resume);
         }
     }
 

@@ -39,18 +39,40 @@ final class Libc {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
 
-    private static final MethodHandle OPEN = fn("open", FunctionDescriptor.of(INT, PTR, INT), 2);
-    private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(INT, INT), -1);
-    private static final MethodHandle WRITE = fn("write", FunctionDescriptor.of(LONG, INT, PTR, LONG), -1);
-    private static final MethodHandle IOCTL = fn("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR), 2);
-    private static final MethodHandle SOCKET = fn("socket", FunctionDescriptor.of(INT, INT, INT, INT), -1);
-    private static final MethodHandle SENDTO = fn("sendto", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT, PTR, INT), -1);
-    private static final MethodHandle BIND = fn("bind", FunctionDescriptor.of(INT, INT, PTR, INT), -1);
-    private static final MethodHandle RECV = fn("recv", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), -1);
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(PTR, INT));
+    // Each group of downcalls is linked on first use, in a holder class of its own: linking one spins classes that
+    // the AOT cache cannot hold (milliseconds apiece at start-up), and sd_notify, on the agent's start path, needs
+    // two of the ten.
+    private static final class Notify {
+        static final MethodHandle SOCKET = fn("socket", FunctionDescriptor.of(INT, INT, INT, INT), -1);
+        static final MethodHandle SENDTO = fn("sendto", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT, PTR, INT), -1);
+    }
+
+    private static final class Listen {
+        static final MethodHandle BIND = fn("bind", FunctionDescriptor.of(INT, INT, PTR, INT), -1);
+        static final MethodHandle RECV = fn("recv", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), -1);
+    }
+
+    private static final class Device {
+        static final MethodHandle OPEN = fn("open", FunctionDescriptor.of(INT, PTR, INT), 2);
+        static final MethodHandle WRITE = fn("write", FunctionDescriptor.of(LONG, INT, PTR, LONG), -1);
+        static final MethodHandle IOCTL = fn("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR), 2);
+    }
+
+    private static final class Close {
+        static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(INT, INT), -1);
+    }
+
+    private static final class Strerror {
+        static final MethodHandle STRERROR = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(PTR, INT));
+    }
 
     private Libc() {}
+
+    /** Links the downcalls sd_notify uses now (see {@link SystemdNotify#link()}). */
+    static void linkNotify() {
+        Notify.SOCKET.type();
+    }
 
     /** A downcall that captures errno; {@code firstVariadic} >= 0 marks C varargs (open, ioctl). */
     private static MethodHandle fn(String name, FunctionDescriptor fd, int firstVariadic) {
@@ -77,7 +99,7 @@ final class Libc {
 
     static String describe(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Strerror.STRERROR.invokeExact(errno);
             return s.reinterpret(256).getString(0, StandardCharsets.UTF_8);
         } catch (Throwable t) {
             return "error " + errno;
@@ -87,7 +109,7 @@ final class Libc {
     static int open(String path, int flags) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags);
+            int fd = (int) Device.OPEN.invokeExact(state, arena.allocateFrom(path), flags);
             if (fd < 0) throw new NativeException("open " + path, errno(state));
             return fd;
         } catch (IOException e) {
@@ -99,7 +121,7 @@ final class Libc {
 
     static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            int rc = (int) CLOSE.invokeExact(arena.allocate(CAPTURE), fd);
+            int rc = (int) Close.CLOSE.invokeExact(arena.allocate(CAPTURE), fd);
         } catch (Throwable ignored) {
             // nothing more to do with a descriptor that will not close
         }
@@ -108,7 +130,7 @@ final class Libc {
     static void write(int fd, byte[] bytes, String what) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            long n = (long) WRITE.invokeExact(state, fd, arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes), (long) bytes.length);
+            long n = (long) Device.WRITE.invokeExact(state, fd, arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes), (long) bytes.length);
             if (n < 0) throw new NativeException(what, errno(state));
         } catch (IOException e) {
             throw e;
@@ -122,7 +144,7 @@ final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment arg = arena.allocateFrom(INT, value);
-            int rc = (int) IOCTL.invokeExact(state, fd, request, arg);
+            int rc = (int) Device.IOCTL.invokeExact(state, fd, request, arg);
             if (rc < 0) throw new NativeException(what, errno(state));
             return arg.get(INT, 0);
         } catch (IOException e) {
@@ -135,7 +157,7 @@ final class Libc {
     static int datagramSocket() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int fd = (int) SOCKET.invokeExact(state, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            int fd = (int) Notify.SOCKET.invokeExact(state, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
             if (fd < 0) throw new NativeException("socket(AF_UNIX, SOCK_DGRAM)", errno(state));
             return fd;
         } catch (IOException e) {
@@ -149,7 +171,7 @@ final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment addr = sockaddr(arena, address);
-            long n = (long) SENDTO.invokeExact(state, fd, arena.allocateFrom(ValueLayout.JAVA_BYTE, message),
+            long n = (long) Notify.SENDTO.invokeExact(state, fd, arena.allocateFrom(ValueLayout.JAVA_BYTE, message),
                     (long) message.length, 0, addr, (int) addr.byteSize());
             if (n < 0) throw new NativeException("sendto " + address, errno(state));
         } catch (IOException e) {
@@ -163,7 +185,7 @@ final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment addr = sockaddr(arena, address);
-            int rc = (int) BIND.invokeExact(state, fd, addr, (int) addr.byteSize());
+            int rc = (int) Listen.BIND.invokeExact(state, fd, addr, (int) addr.byteSize());
             if (rc < 0) throw new NativeException("bind " + address, errno(state));
         } catch (IOException e) {
             throw e;
@@ -177,7 +199,7 @@ final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment buf = arena.allocate(4096);
-            long n = (long) RECV.invokeExact(state, fd, buf, 4096L, MSG_DONTWAIT);
+            long n = (long) Listen.RECV.invokeExact(state, fd, buf, 4096L, MSG_DONTWAIT);
             if (n < 0) {
                 int errno = errno(state);
                 if (errno == EAGAIN) return null;

@@ -21,6 +21,14 @@ public final class SystemdNotify implements Watchdog {
         this.timeout = timeout;
     }
 
+    /**
+     * Links the native calls {@link #fromEnvironment()} needs, without opening anything: linking spins a few
+     * hundred classes the AOT cache cannot hold, so a caller may do it on another thread ahead of time.
+     */
+    public static void link() {
+        Libc.linkNotify();
+    }
+
     /** Empty when the agent does not run under systemd ({@code NOTIFY_SOCKET} unset): every call is then a no-op. */
     public static Optional<SystemdNotify> fromEnvironment() throws IOException {
         String socket = System.getenv("NOTIFY_SOCKET");

@@ -10,6 +10,7 @@ import io.reizi.agent.Durations;
 import io.reizi.agent.Log;
 import io.reizi.agent.tls.TlsFiles;
 import io.reizi.ota.crypto.TrustedKeys;
+import io.reizi.watchdog.SystemdNotify;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -46,6 +47,23 @@ public final class AgentCommand implements Callable<Integer> {
                 .description(o.defaultValue == null ? o.description : o.description + " Default: ${DEFAULT-VALUE}.");
         if (o.type == List.class) b.auxiliaryTypes(String.class);
         return b.defaultValue(o.defaultValue).build();
+    }
+
+    /**
+     * Under systemd, links sd_notify's native calls on another thread while this one parses the command line and
+     * reads the configuration and the trusted keys: linking spins a few hundred classes that the AOT cache cannot
+     * hold, the largest part of the start-up in the agent's own code (docs/benchmarks.md). The guardian's first
+     * notification waits for it if it is not done (a class initialisation).
+     */
+    static void prepareInBackground() {
+        if (System.getenv("NOTIFY_SOCKET") == null) return;
+        Thread.ofPlatform().name("reizi-prepare").daemon().start(() -> {
+            try {
+                SystemdNotify.link();
+            } catch (RuntimeException | LinkageError e) {
+                // the guardian's own attempt on the main thread meets it again, and reports it
+            }
+        });
     }
 
     /** The command line's model, for picocli ({@code new CommandLine(spec)}). */

@@ -37,6 +37,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("agent")) AgentCommand.prepareInBackground();
         System.exit(commandLine(args.length > 0 ? args[0] : "").execute(args));
     }
 
