@@ -194,8 +194,8 @@ final class Downloader {
 
     /** The fill's thread: scans and copies without the lock, takes it for each write and at the end. */
     private void fill(DownloadSession d, ChunkIndex index, List<ChunkFill.Source> sources, BitSet wanted) {
-        // The chunk index just arrived and was decoded: megabytes, and the transient copies of it (the MQTT
-        // client's, the decoder's) are larger than the young generation, so they were promoted and would
+        // The chunk index just arrived: megabytes, and the MQTT client's transient copies of it (the decoder
+        // makes none) are larger than the young generation, so they were promoted and would
         // hold old-generation pages until a full collection comes by chance. One now returns them before the
         // fill and the stream add their own (measured in docs/benchmarks.md, "Delta updates": peak RSS). Made here,
         // without the lock, not in the MQTT callback: the collection stops every thread for its few milliseconds
