@@ -34,10 +34,11 @@ sealed interface Phase {
      */
     Name name();
 
-    /** True for the phases the update worker runs through without waiting for a message. */
-    default boolean onWorker() {
-        return true;
-    }
+    /**
+     * True for the phases the update worker runs through without waiting for a message. No default: a new
+     * phase must say where it runs, as the pattern switch it replaced made every phase say.
+     */
+    boolean onWorker();
 
     record Idle() implements Phase {
         public long ver() {
@@ -69,6 +70,10 @@ sealed interface Phase {
         public Name name() {
             return Name.VERIFYING;
         }
+
+        public boolean onWorker() {
+            return true;
+        }
     }
 
     /** The verified image and its signed manifest are the inactive bank's; nothing is fetched again. */
@@ -76,12 +81,20 @@ sealed interface Phase {
         public Name name() {
             return Name.STAGED;
         }
+
+        public boolean onWorker() {
+            return true;
+        }
     }
 
     /** The state file and the bank pointer are being turned to the staged bank. */
     record Switching(long ver) implements Phase {
         public Name name() {
             return Name.SWITCHING;
+        }
+
+        public boolean onWorker() {
+            return true;
         }
     }
 
@@ -102,12 +115,20 @@ sealed interface Phase {
         public Name name() {
             return Name.COMMITTING;
         }
+
+        public boolean onWorker() {
+            return true;
+        }
     }
 
     /** The trial failed; the previous bank is being made active again. The reason goes into the status. */
     record RollingBack(long ver, ErrorCode code, String reason) implements Phase {
         public Name name() {
             return Name.ROLLING_BACK;
+        }
+
+        public boolean onWorker() {
+            return true;
         }
     }
 }
