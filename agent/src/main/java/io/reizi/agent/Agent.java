@@ -55,7 +55,7 @@ public final class Agent implements AutoCloseable {
      */
     public void start() throws Exception {
         long t0 = System.nanoTime();
-        Log.info("reizi agent " + config.id() + " starting; broker " + config.broker() + ", data dir "
+        Log.info("reizi agent " + config.id() + " starting; broker " + config.link().broker() + ", data dir "
                 + config.dataDir() + (config.groups().isEmpty() ? "" : ", groups " + config.groups()));
         Files.createDirectories(config.dataDir());
         TrustedKeys trust = TrustedKeys.load(config.trustDir());
@@ -67,8 +67,8 @@ public final class Agent implements AutoCloseable {
             else guardian.panic("uncaught in thread " + t.getName(), e);
         });
         link = new AgentLink(config, guardian.network(), guardian::panic);
-        runtime = new AppRuntime(config.dataDir().resolve("app-state"), config.stopGrace(),
-                UnpackLimits.forMaxImageSize(config.maxImageSize()), Log::info);
+        runtime = new AppRuntime(config.dataDir().resolve("app-state"), config.trial().stopGrace(),
+                UnpackLimits.forMaxImageSize(config.acceptance().maxImageSize()), Log::info);
         Updater.StatusSink sink = s -> {
             link.publish(s);
             guardian.onStatus(s);
@@ -85,7 +85,7 @@ public final class Agent implements AutoCloseable {
         }
         timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reizi-timer").daemon().factory());
         timer.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
-        guardian.ready("active release running; connecting to " + config.broker());
+        guardian.ready("active release running; connecting to " + config.link().broker());
         link.start(new UpdaterInbox());
         long readyMs = (System.nanoTime() - t0) / 1_000_000;
         Log.info("READY in " + readyMs + " ms" + sinceProcessStart().map(ms -> ", " + ms + " ms after the process started")

@@ -1,5 +1,6 @@
 package io.reizi.agent;
 
+import io.reizi.agent.tls.TlsFiles;
 import io.reizi.ota.wire.Ids;
 import io.reizi.ota.wire.Topics;
 import java.nio.file.Path;
@@ -8,50 +9,29 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Everything the daemon is told, after the config file and the flags are merged (flags win).
- * The keys of the config file are the long flag names; see README "Configuration". Made with {@link #builder()}
- * (the values are named there, not placed); every check of the values is the constructor's.
+ * Everything the daemon is told, after the config file and the flags are merged (flags win), grouped by the
+ * part of the agent that reads it (link, acceptance, transfer, trial, banks, watchdog): each part is handed
+ * its own settings. The keys of the config file are the long flag names; see README "Configuration". Made with
+ * {@link #builder()}, whose setters are named as the flags are; each record checks its own values.
  */
 public record AgentConfig(
         String id,
-        String broker,
-        Optional<io.reizi.agent.tls.TlsFiles> tls,
+        List<String> groups,
         Path dataDir,
         Path trustDir,
-        List<String> groups,
-        Optional<String> hw,
-        Optional<String> healthCmd,
-        Duration trialWindow,
-        int maxTrialRestarts,
-        Duration stopGrace,
-        BankSettings banks,
-        Optional<String> rebootCmd,
-        long maxImageSize,
-        boolean allowDowngrade,
-        Duration sessionExpiry,
-        int receiveMax,
-        Duration keepAlive,
-        Duration stallInterval,
-        int syncChunks,
-        Duration syncInterval,
-        Duration statusInterval,
-        WatchdogSettings watchdog,
         String firmwarePrefix,
-        String statusPrefix) {
+        String statusPrefix,
+        LinkSettings link,
+        AcceptanceSettings acceptance,
+        TransferSettings transfer,
+        TrialSettings trial,
+        BankSettings banks,
+        WatchdogSettings watchdog) {
 
     public AgentConfig {
         Ids.require("device id", id);
         for (String g : groups) Ids.require("group id", g);
         groups = List.copyOf(groups);
-        if (!broker.startsWith("tcp://") && !broker.startsWith("ssl://")) {
-            throw new IllegalArgumentException("broker '" + broker + "' must be tcp://host:port or ssl://host:port");
-        }
-        if (broker.startsWith("ssl://") && tls.isEmpty()) {
-            throw new IllegalArgumentException("an ssl:// broker needs --ca (and --cert/--key for mutual TLS)");
-        }
-        if (receiveMax < 1 || receiveMax > 65535) throw new IllegalArgumentException("receive-max must be 1..65535");
-        if (syncChunks < 1) throw new IllegalArgumentException("sync-chunks must be at least 1");
-        if (maxTrialRestarts < 0) throw new IllegalArgumentException("max-trial-restarts must be 0 or more");
         firmwarePrefix = stripSlash(firmwarePrefix);
         statusPrefix = stripSlash(statusPrefix);
     }
@@ -67,7 +47,7 @@ public record AgentConfig(
     public static final class Builder {
         private String id;
         private String broker;
-        private Optional<io.reizi.agent.tls.TlsFiles> tls = Optional.empty();
+        private Optional<TlsFiles> tls = Optional.empty();
         private Path dataDir;
         private Path trustDir;
         private List<String> groups = List.of();
@@ -95,7 +75,7 @@ public record AgentConfig(
 
         public Builder id(String v) { id = v; return this; }
         public Builder broker(String v) { broker = v; return this; }
-        public Builder tls(Optional<io.reizi.agent.tls.TlsFiles> v) { tls = v; return this; }
+        public Builder tls(Optional<TlsFiles> v) { tls = v; return this; }
         public Builder dataDir(Path v) { dataDir = v; return this; }
         public Builder trustDir(Path v) { trustDir = v; return this; }
         public Builder groups(List<String> v) { groups = v; return this; }
@@ -119,16 +99,20 @@ public record AgentConfig(
         public Builder firmwarePrefix(String v) { firmwarePrefix = v; return this; }
         public Builder statusPrefix(String v) { statusPrefix = v; return this; }
 
-        /** The config; IllegalArgumentException (from the constructor) when a value is refused. */
+        /** The config; IllegalArgumentException (from a record's constructor) when a value is refused. */
         public AgentConfig build() {
-            return new AgentConfig(set("id", id), set("broker", broker), set("tls", tls), set("dataDir", dataDir),
-                    set("trustDir", trustDir), set("groups", groups), set("hw", hw), set("healthCmd", healthCmd),
-                    set("trialWindow", trialWindow), set("maxTrialRestarts", maxTrialRestarts), set("stopGrace", stopGrace),
-                    set("banks", banks), set("rebootCmd", rebootCmd), set("maxImageSize", maxImageSize),
-                    set("allowDowngrade", allowDowngrade), set("sessionExpiry", sessionExpiry), set("receiveMax", receiveMax),
-                    set("keepAlive", keepAlive), set("stallInterval", stallInterval), set("syncChunks", syncChunks),
-                    set("syncInterval", syncInterval), set("statusInterval", statusInterval), set("watchdog", watchdog),
-                    set("firmwarePrefix", firmwarePrefix), set("statusPrefix", statusPrefix));
+            return new AgentConfig(set("id", id), set("groups", groups), set("dataDir", dataDir),
+                    set("trustDir", trustDir), set("firmwarePrefix", firmwarePrefix), set("statusPrefix", statusPrefix),
+                    new LinkSettings(set("broker", broker), set("tls", tls), set("sessionExpiry", sessionExpiry),
+                            set("receiveMax", receiveMax), set("keepAlive", keepAlive)),
+                    new AcceptanceSettings(set("hw", hw), set("maxImageSize", maxImageSize),
+                            set("allowDowngrade", allowDowngrade)),
+                    new TransferSettings(set("syncChunks", syncChunks), set("syncInterval", syncInterval),
+                            set("stallInterval", stallInterval), set("statusInterval", statusInterval)),
+                    new TrialSettings(set("healthCmd", healthCmd), set("trialWindow", trialWindow),
+                            set("maxTrialRestarts", maxTrialRestarts), set("stopGrace", stopGrace),
+                            set("rebootCmd", rebootCmd)),
+                    set("banks", banks), set("watchdog", watchdog));
         }
 
         /** A value left unset is the caller's mistake, not the user's: not an IllegalArgumentException. */

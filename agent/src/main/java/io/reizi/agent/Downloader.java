@@ -228,7 +228,7 @@ final class Downloader {
         };
         ChunkFill.Cost cost;
         try {
-            cost = ChunkFill.run(d.manifest, wanted, index, sources, config.syncChunks(), target, d::closed);
+            cost = ChunkFill.run(d.manifest, wanted, index, sources, config.transfer().syncChunks(), target, d::closed);
         } catch (ChunkFill.Stopped stopped) {
             Log.info("chunk fill of ver=" + d.manifest.ver() + " stopped: its download was closed or replaced");
             return;
@@ -362,7 +362,7 @@ final class Downloader {
                     return;
                 }
                 d.pacer.arrived(now);
-                if (d.syncDue(config.syncChunks(), config.syncInterval().toNanos(), now) && !syncBehind(d)) return;
+                if (d.syncDue(config.transfer().syncChunks(), config.transfer().syncInterval().toNanos(), now) && !syncBehind(d)) return;
             }
             case Transfer.Verdict.Duplicate dup -> {
                 d.lastActivityAt = now;
@@ -397,15 +397,15 @@ final class Downloader {
         }
         DownloadSession d = session;
         if (d == null) return;
-        if (d.syncDue(Integer.MAX_VALUE, config.syncInterval().toNanos(), now) && !syncBehind(d)) return;
+        if (d.syncDue(Integer.MAX_VALUE, config.transfer().syncInterval().toNanos(), now) && !syncBehind(d)) return;
         if (d.filling) { // no chunk is expected: no stall, only the progress, which shows the link carries
-            if (now - host.lastStatusAt() >= config.statusInterval().toNanos()) host.publish(filling(d).build());
+            if (now - host.lastStatusAt() >= config.transfer().statusInterval().toNanos()) host.publish(filling(d).build());
             return;
         }
         long stall = (guard.net() == NetworkHealth.Net.GOOD
-                ? config.stallInterval() : config.watchdog().stallIntervalDegraded()).toNanos();
+                ? config.transfer().stallInterval() : config.watchdog().stallIntervalDegraded()).toNanos();
         if (now - d.lastActivityAt < stall) {
-            if (now - host.lastStatusAt() >= config.statusInterval().toNanos()) host.publish(progress(d, OtaState.DOWNLOADING).build());
+            if (now - host.lastStatusAt() >= config.transfer().statusInterval().toNanos()) host.publish(progress(d, OtaState.DOWNLOADING).build());
             return;
         }
         boolean counted = now - d.lastStallAt >= stall;
@@ -464,7 +464,7 @@ final class Downloader {
     }
 
     private RequestPacer pacer(Manifest m) {
-        return new RequestPacer(m.count(), config.stallInterval());
+        return new RequestPacer(m.count(), config.transfer().stallInterval());
     }
 
     /** Where the download is, without asking for anything (after a reconnect). */

@@ -9,7 +9,7 @@ import io.reizi.ota.wire.Refusal;
 import java.io.IOException;
 
 /** Whether this device takes a signed, well-formed manifest: the refusals of the contract after the signature. */
-record ReleasePolicy(AgentConfig config, BankBackend banks) {
+record ReleasePolicy(AcceptanceSettings acceptance, BankBackend banks) {
     void check(Manifest m, DeviceState state, long nowSeconds) throws Refusal, IOException {
         if (m.kind() != Kind.IMAGE && banks.bootloaderDecides()) {
             throw new Refusal(ErrorCode.MALFORMED, "kind '" + m.kind().wire() + "' is hosted by the runtime, which runs"
@@ -23,19 +23,19 @@ record ReleasePolicy(AgentConfig config, BankBackend banks) {
         if (m.expires().isPresent() && nowSeconds > m.expires().get()) {
             throw new Refusal(ErrorCode.EXPIRED, "manifest expired at " + m.expires().get());
         }
-        if (m.hw().isPresent() && (config.hw().isEmpty() || !m.hw().get().contains(config.hw().get()))) {
-            throw new Refusal(ErrorCode.HW_MISMATCH, "device hw '" + config.hw().orElse("(none)")
+        if (m.hw().isPresent() && (acceptance.hw().isEmpty() || !m.hw().get().contains(acceptance.hw().get()))) {
+            throw new Refusal(ErrorCode.HW_MISMATCH, "device hw '" + acceptance.hw().orElse("(none)")
                     + "' is not in " + m.hw().get());
         }
         if (state.wasRolledBack(m.ver())) {
             throw new Refusal(ErrorCode.ROLLBACK_REFUSED, "ver " + m.ver() + " was rolled back on this device");
         }
-        if (!config.allowDowngrade() && m.ver() <= state.activeVer()) {
+        if (!acceptance.allowDowngrade() && m.ver() <= state.activeVer()) {
             throw new Refusal(ErrorCode.ROLLBACK_REFUSED, "ver " + m.ver() + " is not newer than the active ver "
                     + state.activeVer());
         }
-        if (m.size() > config.maxImageSize()) {
-            throw new Refusal(ErrorCode.TOO_LARGE, "size " + m.size() + " is over the maximum " + config.maxImageSize());
+        if (m.size() > acceptance.maxImageSize()) {
+            throw new Refusal(ErrorCode.TOO_LARGE, "size " + m.size() + " is over the maximum " + acceptance.maxImageSize());
         }
         long capacity = banks.capacity(state.inactive());
         if (m.size() > capacity) {

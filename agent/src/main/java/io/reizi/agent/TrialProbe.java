@@ -28,12 +28,12 @@ final class TrialProbe {
         }
     }
 
-    private final AgentConfig config;
+    private final TrialSettings trial;
     private final BankBackend banks;
     private final AppRuntime runtime;
 
-    TrialProbe(AgentConfig config, BankBackend banks, AppRuntime runtime) {
-        this.config = config;
+    TrialProbe(TrialSettings trial, BankBackend banks, AppRuntime runtime) {
+        this.trial = trial;
         this.banks = banks;
         this.runtime = runtime;
     }
@@ -45,9 +45,9 @@ final class TrialProbe {
 
     private Outcome ofImage(Release release, Bank active, Consumer<Double> running) {
         running.accept(null);
-        if (config.healthCmd().isEmpty()) return new Outcome(Optional.empty(), null);
+        if (trial.healthCmd().isEmpty()) return new Outcome(Optional.empty(), null);
         Path image = banks.imagePath(active);
-        HealthCheck.Result result = HealthCheck.run(config.healthCmd().get(), config.trialWindow(), Map.of(
+        HealthCheck.Result result = HealthCheck.run(trial.healthCmd().get(), trial.window(), Map.of(
                 "REIZI_IMAGE", image.toString(),
                 "REIZI_VER", Long.toString(release.ver()),
                 "REIZI_BANK", active.wire()));
@@ -64,9 +64,9 @@ final class TrialProbe {
                 swapMs = runtime.swapTo(app).interruptionMs();
             }
             running.accept(swapMs);
-            if (!runtime.awaitHealthy(config.trialWindow())) {
+            if (!runtime.awaitHealthy(trial.window())) {
                 return new Outcome(Optional.of(Failure.unhealthy(app.name() + " did not report healthy within "
-                        + config.trialWindow().toMillis() + " ms")), swapMs);
+                        + trial.window().toMillis() + " ms")), swapMs);
             }
             return new Outcome(Optional.empty(), swapMs);
         } catch (AppFailure e) {

@@ -69,7 +69,7 @@ final class UpdateSteps {
         this.banks = banks;
         this.store = store;
         this.runtime = runtime;
-        this.probe = new TrialProbe(config, banks, runtime);
+        this.probe = new TrialProbe(config.trial(), banks, runtime);
         this.machine = machine;
     }
 
@@ -204,15 +204,15 @@ final class UpdateSteps {
     void requestReboot() {
         Release release = machine.state().activeRelease().orElseThrow();
         String detail = "bank " + machine.state().active().wire() + " is primary; reboot to boot ver " + release.ver();
-        if (config.rebootCmd().isEmpty()) {
+        if (config.trial().rebootCmd().isEmpty()) {
             Log.warn(detail + " (no reboot-cmd configured)");
             machine.publish(machine.status(OtaState.TRIAL).release(release).detail(detail).build());
             return;
         }
-        Log.info(detail + ": running " + config.rebootCmd().get());
+        Log.info(detail + ": running " + config.trial().rebootCmd().get());
         machine.publish(machine.status(OtaState.TRIAL).release(release).detail(detail).build());
         try {
-            Process p = new ProcessBuilder("/bin/sh", "-c", config.rebootCmd().get()).inheritIO()
+            Process p = new ProcessBuilder("/bin/sh", "-c", config.trial().rebootCmd().get()).inheritIO()
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             // A reboot command schedules the reboot and returns; one that does not is left running.
             if (p.waitFor(10, TimeUnit.SECONDS)) Log.info("reboot command exited " + p.exitValue());
@@ -227,7 +227,7 @@ final class UpdateSteps {
     private Phase trial(Phase.Trial t) {
         DeviceState s = machine.state();
         Release release = s.activeRelease().orElseThrow(() -> new IllegalStateException("no active release to try"));
-        Duration deadline = config.trialWindow().plus(config.stopGrace()).plus(trialSlack);
+        Duration deadline = config.trial().window().plus(config.trial().stopGrace()).plus(trialSlack);
         try {
             TrialProbe.Outcome outcome = bounded("trial-" + release.ver(), deadline, () -> {
                 faults.beforeTrial();
@@ -317,7 +317,7 @@ final class UpdateSteps {
     /** The previous release runs again; a runtime that does not come back in time is reported, not waited for. */
     private void restartPrevious() {
         DeviceState s = machine.state();
-        Duration deadline = config.stopGrace().plus(trialSlack);
+        Duration deadline = config.trial().stopGrace().plus(trialSlack);
         try {
             bounded("rollback-start", deadline, () -> {
                 runtime.rollBackTo(appIn(s, banks, s.active()));

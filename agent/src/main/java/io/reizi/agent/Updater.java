@@ -119,7 +119,7 @@ public final class Updater implements UpdateSteps.Machine {
         this.config = config;
         this.trust = trust;
         this.banks = banks;
-        this.policy = new ReleasePolicy(config, banks);
+        this.policy = new ReleasePolicy(config.acceptance(), banks);
         this.store = store;
         this.journal = journal;
         this.sink = sink;
@@ -471,12 +471,12 @@ public final class Updater implements UpdateSteps.Machine {
         state = state.countTrialRestart();
         store.save(state);
         Release release = state.activeRelease().orElseThrow();
-        if (state.trialRestarts() > config.maxTrialRestarts()) {
+        if (state.trialRestarts() > config.trial().maxRestarts()) {
             runOnWorker(new Phase.RollingBack(t.ver(), ErrorCode.HEALTH_CHECK_FAILED, "restarted " + state.trialRestarts()
-                    + " times during the trial of ver=" + release.ver() + " (limit " + config.maxTrialRestarts() + ")"));
+                    + " times during the trial of ver=" + release.ver() + " (limit " + config.trial().maxRestarts() + ")"));
         } else {
             Log.info("restarted during the trial of ver=" + release.ver() + " (" + state.trialRestarts() + " of "
-                    + config.maxTrialRestarts() + " allowed); the trial runs again once connected");
+                    + config.trial().maxRestarts() + " allowed); the trial runs again once connected");
             enter(t);
             trialPending = true;
             publish(base(OtaState.TRIAL).release(release).build());

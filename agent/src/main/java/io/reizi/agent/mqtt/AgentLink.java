@@ -63,13 +63,13 @@ public final class AgentLink implements SessionListener, LinkControl {
 
     private static SessionOptions options(AgentConfig config) {
         try {
-            return SessionOptions.builder(config.broker(), config.id())
+            return SessionOptions.builder(config.link().broker(), config.id())
                     .cleanStart(false)
-                    .sessionExpiry(config.sessionExpiry())
-                    .keepAlive(config.keepAlive())
-                    .receiveMaximum(config.receiveMax())
+                    .sessionExpiry(config.link().sessionExpiry())
+                    .keepAlive(config.link().keepAlive())
+                    .receiveMaximum(config.link().receiveMax())
                     .connectTimeout(Duration.ofSeconds(10))
-                    .tls(config.tls().isPresent() ? Optional.of(config.tls().get().socketFactory()) : Optional.empty())
+                    .tls(config.link().tls().isPresent() ? Optional.of(config.link().tls().get().socketFactory()) : Optional.empty())
                     .will(new Will(config.statusTopic(), Status.offline(config.id(), System.currentTimeMillis()).toJson(),
                             QOS, true))
                     .reconnect(RECONNECT)
@@ -89,7 +89,7 @@ public final class AgentLink implements SessionListener, LinkControl {
     @Override
     public void connected(boolean reconnect) {
         network.connected(reconnect, System.nanoTime());
-        Log.info((reconnect ? "reconnected to " : "connected to ") + config.broker());
+        Log.info((reconnect ? "reconnected to " : "connected to ") + config.link().broker());
         List<Subscription> subs = new ArrayList<>();
         for (String id : config.listenIds()) {
             subs.add(new Subscription(config.indexTopic(id), QOS)); // retained: before its manifest
@@ -179,7 +179,7 @@ public final class AgentLink implements SessionListener, LinkControl {
 
     @Override
     public void relaxKeepAlive(boolean relaxed) {
-        session.keepAliveFromNextConnect(config.keepAlive().multipliedBy(relaxed ? 2 : 1));
+        session.keepAliveFromNextConnect(config.link().keepAlive().multipliedBy(relaxed ? 2 : 1));
     }
 
     /**

@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.reizi.agent.AcceptanceSettings;
 import io.reizi.agent.AgentConfig;
 import io.reizi.agent.BankSettings;
+import io.reizi.agent.LinkSettings;
+import io.reizi.agent.TransferSettings;
+import io.reizi.agent.TrialSettings;
 import io.reizi.agent.WatchdogSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -48,27 +52,17 @@ class AgentCommandTest {
     void withOnlyTheRequiredFlagsEveryOtherValueIsItsDefault() throws Exception {
         AgentConfig c = parse(REQUIRED);
         assertEquals("dev-1", c.id());
-        assertEquals("tcp://127.0.0.1:1", c.broker());
         assertEquals(Path.of("/var/lib/reizi"), c.dataDir());
         assertEquals(Path.of("/etc/reizi/trust"), c.trustDir());
-        assertEquals(Optional.empty(), c.tls());
         assertEquals(List.of(), c.groups());
-        assertEquals(Optional.empty(), c.hw());
-        assertEquals(Optional.empty(), c.healthCmd());
-        assertEquals(Duration.ofSeconds(10), c.trialWindow());
-        assertEquals(1, c.maxTrialRestarts());
-        assertEquals(Duration.ofSeconds(5), c.stopGrace());
+        assertEquals(new LinkSettings("tcp://127.0.0.1:1", Optional.empty(), Duration.ofDays(1), 32, Duration.ofSeconds(30)),
+                c.link());
+        assertEquals(new AcceptanceSettings(Optional.empty(), 4294967296L, false), c.acceptance());
+        assertEquals(new TransferSettings(64, Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(1)),
+                c.transfer());
+        assertEquals(new TrialSettings(Optional.empty(), Duration.ofSeconds(10), 1, Duration.ofSeconds(5), Optional.empty()),
+                c.trial());
         assertEquals(BankSettings.symlink(), c.banks());
-        assertEquals(Optional.empty(), c.rebootCmd());
-        assertEquals(4294967296L, c.maxImageSize());
-        assertFalse(c.allowDowngrade());
-        assertEquals(Duration.ofDays(1), c.sessionExpiry());
-        assertEquals(32, c.receiveMax());
-        assertEquals(Duration.ofSeconds(30), c.keepAlive());
-        assertEquals(Duration.ofSeconds(2), c.stallInterval());
-        assertEquals(64, c.syncChunks());
-        assertEquals(Duration.ofMillis(500), c.syncInterval());
-        assertEquals(Duration.ofSeconds(1), c.statusInterval());
         assertEquals(new WatchdogSettings(Optional.empty(), Optional.empty(), Optional.empty(), 115200, Duration.ofSeconds(1),
                 Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMillis(1500), 3, Duration.ofMinutes(10),
                 Duration.ofSeconds(3), Optional.empty()), c.watchdog());
@@ -84,13 +78,13 @@ class AgentCommandTest {
         AgentConfig c = parse(List.of("--config", conf.toString(), "--id", "from-flag", "--receive-max", "16",
                 "--group", "a", "--group", "b"));
         assertEquals("from-flag", c.id());
-        assertEquals("tcp://10.0.0.1:1883", c.broker());
-        assertEquals(16, c.receiveMax());
-        assertEquals(Duration.ofSeconds(10), c.keepAlive());
+        assertEquals("tcp://10.0.0.1:1883", c.link().broker());
+        assertEquals(16, c.link().receiveMax());
+        assertEquals(Duration.ofSeconds(10), c.link().keepAlive());
         assertEquals(List.of("a", "b"), c.groups());
-        assertTrue(c.allowDowngrade());
+        assertTrue(c.acceptance().allowDowngrade());
         assertEquals(Duration.ofSeconds(2), c.watchdog().normalTimeout());
-        assertEquals(Duration.ofSeconds(10), c.trialWindow()); // given nowhere: the default
+        assertEquals(Duration.ofSeconds(10), c.trial().window()); // given nowhere: the default
 
         assertEquals(List.of("g1", "g2"), parse(List.of("--config", conf.toString())).groups());
     }
@@ -101,16 +95,16 @@ class AgentCommandTest {
                 "--bank-backend", "grub", "--bank-a", "/dev/sda2", "--bank-b", "/dev/sda3", "--grub-env", "/boot/grub/grubenv",
                 "--watchdog-serial", "/dev/ttyS1", "--watchdog-serial-baud", "9600", "--inject-fault", "throw@3",
                 "--firmware-prefix", "fleet/fw/", "--hw", "rpi4"));
-        assertTrue(c.allowDowngrade());
-        assertEquals(1024, c.maxImageSize());
-        assertEquals(Duration.ofSeconds(90), c.trialWindow());
+        assertTrue(c.acceptance().allowDowngrade());
+        assertEquals(1024, c.acceptance().maxImageSize());
+        assertEquals(Duration.ofSeconds(90), c.trial().window());
         assertEquals(BankSettings.Backend.GRUB, c.banks().backend());
         assertEquals(Optional.of(Path.of("/boot/grub/grubenv")), c.banks().grubEnv());
         assertEquals(Optional.of("/dev/ttyS1"), c.watchdog().serialPort());
         assertEquals(9600, c.watchdog().serialBaud());
         assertEquals(Optional.of("throw@3"), c.watchdog().injectFault());
         assertEquals("fleet/fw", c.firmwarePrefix());
-        assertEquals(Optional.of("rpi4"), c.hw());
+        assertEquals(Optional.of("rpi4"), c.acceptance().hw());
     }
 
     /** The test hook is a flag only: the file does not know it, and the help does not show it. */
