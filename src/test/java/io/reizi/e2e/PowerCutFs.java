@@ -46,8 +46,14 @@ final class PowerCutFs {
     }
 
     static void mount(Path backing, Path mountPoint, Mode mode) throws Exception {
+        mount(backing, mountPoint, mode, 0);
+    }
+
+    /** With every fsync (of a file or a directory) first waiting {@code fsyncDelayMs}, as on a slow SD card. */
+    static void mount(Path backing, Path mountPoint, Mode mode, int fsyncDelayMs) throws Exception {
         List<String> args = new ArrayList<>(List.of("mount", backing.toString(), mountPoint.toString()));
         args.addAll(mode.flags());
+        if (fsyncDelayMs > 0) args.addAll(List.of("--fsync-delay", Integer.toString(fsyncDelayMs)));
         run(args);
     }
 
