@@ -1,6 +1,7 @@
 package io.reizi.agent;
 
 import io.reizi.agent.mqtt.LinkControl;
+import io.reizi.ota.bank.DiskActivity;
 import io.reizi.ota.wire.Status;
 import io.reizi.watchdog.CrashLoop;
 import io.reizi.watchdog.LinuxWatchdog;
@@ -163,12 +164,21 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         }
     }
 
-    /** Before READY the start-up must finish within {@link #STARTUP_LIMIT}; after it the timer must beat. */
+    /**
+     * Before READY the start-up must finish within {@link #STARTUP_LIMIT}; after it the timer must beat. Slow
+     * storage is not a stuck pipeline: while a disk operation is in flight (the timer may be waiting for the
+     * thread that holds the update behind an fsync) the limit is {@code disk-timeout}, and a disk operation that
+     * finishes counts as a beat.
+     */
     private void checkProgress(long now) {
+        long diskWait = DiskActivity.waitingNanos(now);
+        long sinceProgress = now - Math.max(lastBeat, DiskActivity.lastDone());
         if (!watchingPipeline && now - openedAt > STARTUP_LIMIT.toNanos()) {
             panic("start-up stuck: not ready after " + STARTUP_LIMIT.toSeconds() + " s", null);
-        } else if (watchingPipeline && now - lastBeat > settings.heartbeatTimeout().toNanos()) {
-            panic("pipeline stuck: no heartbeat for " + (now - lastBeat) / 1_000_000 + " ms", null);
+        } else if (watchingPipeline && diskWait > settings.diskTimeout().toNanos()) {
+            panic("storage stuck: a disk operation has not returned for " + diskWait / 1_000_000 + " ms", null);
+        } else if (watchingPipeline && diskWait == 0 && sinceProgress > settings.heartbeatTimeout().toNanos()) {
+            panic("pipeline stuck: no heartbeat for " + sinceProgress / 1_000_000 + " ms", null);
         }
     }
 

@@ -13,6 +13,7 @@ public record WatchdogSettings(
         Duration extendedTimeout,
         Duration recoveryWindow,
         Duration heartbeatTimeout,
+        Duration diskTimeout,
         int crashLoopExits,
         Duration crashLoopWindow,
         Duration stallIntervalDegraded,

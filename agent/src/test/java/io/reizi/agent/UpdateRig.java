@@ -298,7 +298,7 @@ final class UpdateRig {
                 .receiveMax(32).keepAlive(Duration.ofSeconds(30)).stallInterval(Duration.ofSeconds(2)).syncChunks(64)
                 .syncInterval(Duration.ofMillis(500)).statusInterval(Duration.ofSeconds(1))
                 .watchdog(new WatchdogSettings(Optional.empty(), Optional.empty(), Optional.empty(), 115200, Duration.ofSeconds(1),
-                        Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMillis(1500), 3, Duration.ofMinutes(10),
+                        Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofSeconds(30), 3, Duration.ofMinutes(10),
                         Duration.ofSeconds(3), fault))
                 .firmwarePrefix("ota/firmware").statusPrefix("/ota/status").build();
     }

@@ -167,11 +167,12 @@ public final class AgentCommand implements Callable<Integer> {
         Duration extended = f.get(WATCHDOG_EXTENDED, Durations::parse);
         Duration recovery = f.get(RECOVERY_WINDOW, Durations::parse);
         Duration heartbeat = f.get(HEARTBEAT_TIMEOUT, Durations::parse);
+        Duration disk = f.get(DISK_TIMEOUT, Durations::parse);
         int crashLoopExits = f.get(CRASH_LOOP_EXITS, Integer::parseInt);
         Duration crashLoopWindow = f.get(CRASH_LOOP_WINDOW, Durations::parse);
         Duration stallDegraded = f.get(STALL_INTERVAL_DEGRADED, Durations::parse);
         Optional<String> fault = f.optional(INJECT_FAULT, s -> s);
-        return f.build(() -> new WatchdogSettings(device, preTimeout, serial, baud, normal, extended, recovery, heartbeat,
+        return f.build(() -> new WatchdogSettings(device, preTimeout, serial, baud, normal, extended, recovery, heartbeat, disk,
                 crashLoopExits, crashLoopWindow, stallDegraded, fault));
     }
 }

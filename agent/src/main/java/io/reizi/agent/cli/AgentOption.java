@@ -69,6 +69,8 @@ enum AgentOption {
     WATCHDOG_EXTENDED("watchdog-extended", String.class, "5s", Where.FLAG_AND_FILE, "Watchdog timeout while recovering from a panic."),
     RECOVERY_WINDOW("recovery-window", String.class, "2s", Where.FLAG_AND_FILE, "Time a panic recovery has before a graceful exit."),
     HEARTBEAT_TIMEOUT("heartbeat-timeout", String.class, "1500ms", Where.FLAG_AND_FILE, "Pipeline heartbeat age that counts as stuck."),
+    DISK_TIMEOUT("disk-timeout", String.class, "30s", Where.FLAG_AND_FILE,
+            "Time one disk operation (fsync, write) may take before the storage counts as stuck."),
     CRASH_LOOP_EXITS("crash-loop-exits", Integer.class, "3", Where.FLAG_AND_FILE,
             "Panic exits within the crash-loop window that give the update up."),
     CRASH_LOOP_WINDOW("crash-loop-window", String.class, "10m", Where.FLAG_AND_FILE, "The window crash-loop-exits are counted in."),

@@ -64,7 +64,7 @@ class AgentCommandTest {
                 c.trial());
         assertEquals(BankSettings.symlink(), c.banks());
         assertEquals(new WatchdogSettings(Optional.empty(), Optional.empty(), Optional.empty(), 115200, Duration.ofSeconds(1),
-                Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMillis(1500), 3, Duration.ofMinutes(10),
+                Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofSeconds(30), 3, Duration.ofMinutes(10),
                 Duration.ofSeconds(3), Optional.empty()), c.watchdog());
         assertEquals("ota/firmware", c.firmwarePrefix());
         assertEquals("/ota/status", c.statusPrefix());

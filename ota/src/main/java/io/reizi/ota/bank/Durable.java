@@ -11,7 +11,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * fsync helpers: the only way a rename or a new file survives a power cut is to sync the directory too.
- * Each step is a {@link FaultPoint} (before and after), so power-cut tests can stop the process at any of them.
+ * Each step is a {@link FaultPoint} (before and after), so power-cut tests can stop the process at any of them,
+ * and a {@link DiskActivity}, so that a slow disk is not taken for a stuck agent.
  */
 public final class Durable {
     private static final int WRITE_SLICE = 64 << 10;
@@ -24,10 +25,12 @@ public final class Durable {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             // In slices: NIO copies a heap buffer through a direct one of its size, which it then keeps for the
             // thread (a 1.6 MB chunk index written whole stayed 1.6 MB of native memory on the MQTT thread).
-            for (int off = 0; off < content.length; ) {
-                ByteBuffer buf = ByteBuffer.wrap(content, off, Math.min(WRITE_SLICE, content.length - off));
-                while (buf.hasRemaining()) off += ch.write(buf);
-            }
+            DiskActivity.during(() -> {
+                for (int off = 0; off < content.length; ) {
+                    ByteBuffer buf = ByteBuffer.wrap(content, off, Math.min(WRITE_SLICE, content.length - off));
+                    while (buf.hasRemaining()) off += ch.write(buf);
+                }
+            });
             force(ch, file);
         }
         move(tmp, file);
@@ -37,7 +40,7 @@ public final class Durable {
     /** {@code fsync} of an open file; the fault points are named by {@code file}. */
     public static void force(FileChannel channel, Path file) throws IOException {
         FaultPoint.reach(Step.BEFORE_FSYNC, file);
-        channel.force(true);
+        DiskActivity.during(() -> channel.force(true));
         FaultPoint.reach(Step.AFTER_FSYNC, file);
     }
 
@@ -47,14 +50,14 @@ public final class Durable {
      */
     public static void move(Path from, Path to) throws IOException {
         FaultPoint.reach(Step.BEFORE_RENAME, to);
-        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DiskActivity.during(() -> Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING));
         FaultPoint.reach(Step.AFTER_RENAME, to);
     }
 
     public static void syncDir(Path dir) throws IOException {
         FaultPoint.reach(Step.BEFORE_DIRSYNC, dir);
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+            DiskActivity.during(() -> ch.force(true));
         }
         FaultPoint.reach(Step.AFTER_DIRSYNC, dir);
     }

@@ -119,7 +119,7 @@ public final class Staging implements Closeable {
         Staging s = new Staging(banks, bank, count);
         s.bitmap.truncate(0);
         if (separateFile) s.data.truncate(0); // a partition keeps its size
-        s.bitmap.force(true);
+        DiskActivity.during(() -> s.bitmap.force(true));
         Durable.syncDir(meta);
         return s;
     }
@@ -131,19 +131,23 @@ public final class Staging implements Closeable {
 
     /** Writes chunk data at its offset; not durable until {@link #sync}. */
     public void write(long offset, byte[] bytes) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        long pos = offset;
-        while (buf.hasRemaining()) pos += data.write(buf, pos);
+        DiskActivity.during(() -> {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            long pos = offset;
+            while (buf.hasRemaining()) pos += data.write(buf, pos);
+        });
     }
 
     /** Makes the written data durable, then records {@code received} as durable. */
     public void sync(BitSet received) throws IOException {
-        data.force(false);
+        DiskActivity.during(() -> data.force(false));
         byte[] bits = Arrays.copyOf(received.toByteArray(), (count + 7) / 8);
-        ByteBuffer buf = ByteBuffer.wrap(bits);
-        long pos = 0;
-        while (buf.hasRemaining()) pos += bitmap.write(buf, pos);
-        bitmap.force(false);
+        DiskActivity.during(() -> {
+            ByteBuffer buf = ByteBuffer.wrap(bits);
+            long pos = 0;
+            while (buf.hasRemaining()) pos += bitmap.write(buf, pos);
+            bitmap.force(false);
+        });
     }
 
     /** Keeps the download's chunk index (as published, its hash checked by the caller) beside its manifest. */
