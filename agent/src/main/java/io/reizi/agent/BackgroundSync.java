@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongSupplier;
 
 /**
  * The batched fsync of a download, made on a thread of its own: an fsync takes milliseconds to a second, and
@@ -24,10 +25,18 @@ final class BackgroundSync implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final LongSupplier clock;
     private Future<?> running = CompletableFuture.completedFuture(null);
+    private volatile long finishedAt = Long.MIN_VALUE / 2;
 
-    BackgroundSync(Staging staging) {
+    BackgroundSync(Staging staging, LongSupplier clock) {
         this.staging = staging;
+        this.clock = clock;
+    }
+
+    /** When the last sync started here ended, on {@code clock}; far in the past before any. */
+    long finishedAt() {
+        return finishedAt;
     }
 
     boolean running() {
@@ -48,6 +57,8 @@ final class BackgroundSync implements AutoCloseable {
                 staging.sync(snapshot);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            } finally {
+                finishedAt = clock.getAsLong();
             }
         });
         return true;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * A download in progress: its transfer bookkeeping, its open staging files and its timers (nanoTime of the
@@ -53,18 +54,18 @@ final class DownloadSession {
     List<Transfer.Range> lastNeed = List.of();
 
     DownloadSession(Manifest manifest, byte[] payload, String topic, Transfer transfer, RequestPacer pacer,
-            Staging staging, Path reusedFile, BitSet reused, long now) {
+            Staging staging, Path reusedFile, BitSet reused, LongSupplier clock) {
         this.manifest = manifest;
         this.manifestPayload = payload;
         this.topic = topic;
         this.transfer = transfer;
         this.pacer = pacer;
         this.staging = staging;
-        this.syncs = new BackgroundSync(staging);
+        this.syncs = new BackgroundSync(staging, clock);
         this.reusedFile = reusedFile;
         this.reused = (BitSet) reused.clone();
         this.reused.and(transfer.receivedSet());
-        this.lastActivityAt = now;
+        this.lastActivityAt = clock.getAsLong();
     }
 
     /** Writes an accepted chunk; not durable until {@link #sync}. */
@@ -120,8 +121,14 @@ final class DownloadSession {
         return unsynced > 0 || reusedUnrecorded > 0;
     }
 
+    /**
+     * A batch is synced once it has {@code chunks} chunks, or once its first chunk is {@code intervalNanos} old and
+     * the previous sync ended as long ago: on storage whose fsync outlasts the interval (an SD card, ~1 s), counting
+     * from the first chunk alone started the next sync as soon as one chunk came, and each sync let one write
+     * through (SlowStorageTest).
+     */
     boolean syncDue(int chunks, long intervalNanos, long now) {
-        return unsynced >= chunks || (unsynced > 0 && now - firstUnsyncedAt >= intervalNanos);
+        return unsynced >= chunks || (unsynced > 0 && now - Math.max(firstUnsyncedAt, syncs.finishedAt()) >= intervalNanos);
     }
 
     /** Whether a sync started by {@link #syncBehind} still runs. */

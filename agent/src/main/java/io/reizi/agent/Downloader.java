@@ -129,7 +129,7 @@ final class Downloader {
         if (index.isPresent()) Staging.saveIndex(banks, host.state().inactive(), index.get().published());
         session = new DownloadSession(m, manifestPayload, topic,
                 new Transfer(m, new BitSet(), index.map(VerifiedIndex::index)), pacer(m), staging,
-                Staging.reusedFile(banks, host.state().inactive()), new BitSet(), nanos.getAsLong());
+                Staging.reusedFile(banks, host.state().inactive()), new BitSet(), nanos);
         Log.info("manifest accepted: fw=" + m.fw() + " ver=" + m.ver() + " size=" + m.size() + " chunks="
                 + m.count() + "x" + m.chunk() + " into bank " + host.state().inactive().wire()
                 + (index.isPresent() ? " with its chunk index" : ""));
@@ -320,7 +320,7 @@ final class Downloader {
             DownloadSession d = new DownloadSession(m, CoseSign1.decode(leftover.get().cose()).payload(),
                     config.manifestTopic(config.id()), t, pacer(m), Staging.resume(banks, inactive, m.count()),
                     Staging.reusedFile(banks, inactive), Staging.savedReused(banks, inactive, m.count(),
-                            leftover.get().durable()), nanos.getAsLong());
+                            leftover.get().durable()), nanos);
             session = d;
             waiting = null; // taken up: a refusal from here on waits anew
             host.downloading(m.ver());

@@ -29,7 +29,7 @@ class BackgroundSyncTest {
         SymlinkBanks banks = new SymlinkBanks(dir);
         BitSet received = new BitSet();
         try (Staging staging = Staging.start(banks, Bank.B, new byte[] {9}, COUNT)) {
-            BackgroundSync syncs = new BackgroundSync(staging);
+            BackgroundSync syncs = new BackgroundSync(staging, System::nanoTime);
             for (int seq = 0; seq < 10; seq++) write(staging, received, seq);
             // handed a snapshot, as the download hands it Transfer.receivedSet()'s fresh copy
             assertTrue(syncs.start((BitSet) received.clone()), "nothing ran before: it starts");
@@ -51,7 +51,7 @@ class BackgroundSyncTest {
         SymlinkBanks banks = new SymlinkBanks(dir);
         BitSet received = new BitSet();
         Staging staging = Staging.start(banks, Bank.B, new byte[] {9}, COUNT);
-        BackgroundSync syncs = new BackgroundSync(staging);
+        BackgroundSync syncs = new BackgroundSync(staging, System::nanoTime);
         write(staging, received, 0);
         staging.close(); // the sync thread's fsync then fails, as on a disk that went away
         assertTrue(syncs.start((BitSet) received.clone()));
