@@ -1,6 +1,8 @@
 package io.reizi.ota.bank;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Whether the storage under the banks and the data dir is working: its operations in flight (fsyncs, renames,
@@ -15,37 +17,38 @@ public final class DiskActivity {
         void run() throws IOException;
     }
 
-    private static int inFlight;
-    private static long waitingSince;
+    /** The start of each operation in flight: a few at most (the MQTT, sync, fill and update threads). */
+    private static final List<Long> started = new ArrayList<>();
     private static long lastDone;
 
     private DiskActivity() {}
 
     /** Runs {@code op} as one disk operation. */
     public static void during(Operation op) throws IOException {
-        begin();
+        Long start = begin();
         try {
             op.run();
         } finally {
-            end();
+            end(start);
         }
     }
 
-    private static synchronized void begin() {
-        if (inFlight++ == 0) waitingSince = System.nanoTime();
+    private static synchronized Long begin() {
+        Long start = System.nanoTime();
+        started.add(start);
+        return start;
     }
 
-    /** One finished: progress. The wait of those still in flight counts from here (they overlap, nothing older). */
-    private static synchronized void end() {
-        long now = System.nanoTime();
-        lastDone = now;
-        waitingSince = now;
-        inFlight--;
+    private static synchronized void end(Long start) {
+        started.remove(start);
+        lastDone = System.nanoTime();
     }
 
-    /** How long, at {@code now} ({@link System#nanoTime}), the storage has kept an operation without finishing one; 0 when idle. */
+    /** How long, at {@code now} ({@link System#nanoTime}), the oldest operation in flight has been; 0 when none is. */
     public static synchronized long waitingNanos(long now) {
-        return inFlight > 0 ? now - waitingSince : 0;
+        long oldest = now;
+        for (long s : started) oldest = Math.min(oldest, s);
+        return now - oldest;
     }
 
     /** When the last operation finished ({@link System#nanoTime}); 0 before any. */
