@@ -194,10 +194,11 @@ final class Downloader {
 
     /** The fill's thread: scans and copies without the lock, takes it for each write and at the end. */
     private void fill(DownloadSession d, ChunkIndex index, List<ChunkFill.Source> sources, BitSet wanted) {
-        // The chunk index just arrived: megabytes, and the MQTT client's transient copies of it (the decoder
-        // makes none) are larger than the young generation, so they were promoted and would
-        // hold old-generation pages until a full collection comes by chance. One now returns them before the
-        // fill and the stream add their own (measured in docs/benchmarks.md, "Delta updates": peak RSS). Made here,
+        // The chunk index just arrived: megabytes (one array since paho-patched's MqttInputStream; the released
+        // Paho made three, and the decoder makes none), near the size of the young generation, so what of it is
+        // garbage by now was likely promoted and would hold old-generation pages until a full collection comes by
+        // chance. One now returns them before the fill and the stream add their own (docs/benchmarks.md, "Delta
+        // updates": peak RSS; not measured again without the copies). Made here,
         // without the lock, not in the MQTT callback: the collection stops every thread for its few milliseconds
         // either way, but the callback no longer waits for it with the update's lock held.
         System.gc();

@@ -30,7 +30,7 @@ record ReleasePolicy(AcceptanceSettings acceptance, BankBackend banks) {
         if (state.wasRolledBack(m.ver())) {
             throw new Refusal(ErrorCode.ROLLBACK_REFUSED, "ver " + m.ver() + " was rolled back on this device");
         }
-        if (!acceptance.allowDowngrade() && m.ver() <= state.activeVer()) {
+        if (!mayTake(m.ver(), state)) {
             throw new Refusal(ErrorCode.ROLLBACK_REFUSED, "ver " + m.ver() + " is not newer than the active ver "
                     + state.activeVer());
         }
@@ -42,5 +42,10 @@ record ReleasePolicy(AcceptanceSettings acceptance, BankBackend banks) {
             throw new Refusal(ErrorCode.NO_SPACE, "size " + m.size() + " is over the " + capacity
                     + " bytes bank " + state.inactive().wire() + " can take");
         }
+    }
+
+    /** Whether a release of {@code ver} may replace the active one (else it is refused {@code rollback_refused}). */
+    boolean mayTake(long ver, DeviceState state) {
+        return acceptance.allowDowngrade() || ver > state.activeVer();
     }
 }

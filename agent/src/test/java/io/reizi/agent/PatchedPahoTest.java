@@ -15,8 +15,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.zip.ZipFile;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.wire.MqttInputStream;
 import org.eclipse.paho.mqttv5.common.packet.util.CountingInputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The agent runs on our patched Paho (module paho-patched), never the released jar: a class path has no order
@@ -26,14 +29,18 @@ import org.junit.jupiter.api.Test;
 class PatchedPahoTest {
     private static final String PATCHED = "org/eclipse/paho/mqttv5/common/packet/util/CountingInputStream.class";
 
-    @Test
-    void theOnlyCountingInputStreamOnTheClassPathIsOurs() throws IOException {
-        Path ours = Path.of(System.getProperty("reizi.repo"), "paho-patched", "target", "classes", PATCHED);
+    /** Every class paho-patched replaces (its pom's Reizi-Patched-Classes). */
+    @ParameterizedTest
+    @ValueSource(classes = {CountingInputStream.class, MqttInputStream.class})
+    void theOnlyCopyOfEachReplacedClassOnTheClassPathIsOurs(Class<?> replaced) throws IOException {
+        String resource = replaced.getName().replace('.', '/') + ".class";
+        Path ours = Path.of(System.getProperty("reizi.repo"), "paho-patched", "target", "classes", resource);
         byte[] loaded;
-        try (InputStream in = CountingInputStream.class.getClassLoader().getResourceAsStream(PATCHED)) {
+        try (InputStream in = replaced.getClassLoader().getResourceAsStream(resource)) {
             loaded = in.readAllBytes();
         }
-        assertArrayEquals(Files.readAllBytes(ours), loaded, "the agent loads a CountingInputStream that is not paho-patched's");
+        assertArrayEquals(Files.readAllBytes(ours), loaded, "the agent loads a " + replaced.getSimpleName() + " that is not paho-patched's");
+        assertEquals(1, Collections.list(getClass().getClassLoader().getResources(resource)).size(), resource);
     }
 
     @Test

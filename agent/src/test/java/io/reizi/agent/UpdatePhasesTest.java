@@ -36,10 +36,7 @@ class UpdatePhasesTest {
     }
 
     private void baseline() throws Exception {
-        rig.boot();
-        rig.install(1, V1);
-        assertEquals(1, rig.state().activeVer(), rig.statusChain().toString());
-        rig.mark();
+        rig.bootInstalled(1, V1);
     }
 
     @Test

@@ -7,7 +7,9 @@ import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.Keys;
 import io.reizi.ota.crypto.TrustedKeys;
+import io.reizi.ota.delta.ChunkIndexBuilder;
 import io.reizi.ota.wire.ChunkCodec;
+import io.reizi.ota.wire.ChunkIndexCodec;
 import io.reizi.ota.wire.Kind;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
@@ -311,14 +313,37 @@ final class UpdateRig {
 
     /** A signed manifest of {@code image} as release {@code ver}; {@code hash} overrides the true hash if given. */
     byte[] manifest(long ver, byte[] image, String hash) {
-        Manifest m = new Manifest("fw", ver, Optional.of("1.0." + ver), Kind.IMAGE, Optional.empty(), image.length, CHUNK,
+        return CoseSign1.sign(ManifestCodec.encode(release(ver, image, hash)), key);
+    }
+
+    private static Manifest release(long ver, byte[] image, String hash) {
+        return new Manifest("fw", ver, Optional.of("1.0." + ver), Kind.IMAGE, Optional.empty(), image.length, CHUNK,
                 (image.length + CHUNK - 1) / CHUNK, hash != null ? hash : Sha256.text(Sha256.digest(image)),
                 Optional.empty(), Optional.empty());
-        return CoseSign1.sign(ManifestCodec.encode(m), key);
     }
 
     byte[] manifest(long ver, byte[] image) {
         return manifest(ver, image, null);
+    }
+
+    /** The chunk index a publisher builds for {@code image} as release {@code ver}, as published (contract 1.1). */
+    static byte[] index(byte[] image, long ver) {
+        ChunkIndexBuilder b = new ChunkIndexBuilder();
+        for (int off = 0; off < image.length; off += CHUNK) b.add(image, off, Math.min(CHUNK, image.length - off));
+        return ChunkIndexCodec.encode(b.build(ver, CHUNK));
+    }
+
+    /** A signed manifest of {@code image} as release {@code ver} that names the chunk index {@code index}. */
+    byte[] indexedManifest(long ver, byte[] image, byte[] index) {
+        Manifest m = release(ver, image, null).withIndex(Sha256.text(Sha256.digest(index)));
+        return CoseSign1.sign(ManifestCodec.encode(m), key);
+    }
+
+    /** A chunk index on its retained topic beside the manifest's. */
+    void sendIndex(byte[] index) {
+        String manifest = Topics.defaults().manifest(ID);
+        updater.onManifest(manifest.substring(0, manifest.lastIndexOf('/')) + "/index", index);
+        worker.drain();
     }
 
     void send(byte[] cose) {
@@ -346,6 +371,14 @@ final class UpdateRig {
     void install(long ver, byte[] image) {
         send(manifest(ver, image));
         chunks(ver, image, 0, count(image));
+    }
+
+    /** Boots with {@code image} installed and committed as release {@code ver}; statuses and phases marked after. */
+    void bootInstalled(long ver, byte[] image) throws IOException {
+        boot();
+        install(ver, image);
+        if (state().activeVer() != ver) throw new IllegalStateException("ver " + ver + " not installed: " + statusChain());
+        mark();
     }
 
     static int count(byte[] image) {

@@ -9,17 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Random;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
-import org.eclipse.paho.mqttv5.common.packet.MqttPublish;
-import org.eclipse.paho.mqttv5.common.packet.UserProperty;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -35,25 +24,8 @@ class BulkReadTest {
     private static final String COUNTING = "org.eclipse.paho.mqttv5.common.packet.util.CountingInputStream";
     private static final String WIRE = "org.eclipse.paho.mqttv5.common.packet.MqttWireMessage";
 
-    private static URLClassLoader stock;
-    private static URLClassLoader patched;
-
-    @BeforeAll
-    static void loaders() throws Exception {
-        stock = isolated(Path.of(System.getProperty("paho.stock.jar")));
-        patched = isolated(Path.of(System.getProperty("paho.patched.classes")));
-    }
-
-    @AfterAll
-    static void close() throws IOException {
-        stock.close();
-        patched.close();
-    }
-
-    private static URLClassLoader isolated(Path jarOrFolder) throws Exception {
-        assertTrue(jarOrFolder.toFile().exists(), jarOrFolder + " is missing: build with the reactor");
-        return new URLClassLoader(new URL[] {jarOrFolder.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-    }
+    private static final ClassLoader stock = IsolatedPaho.STOCK;
+    private static final ClassLoader patched = IsolatedPaho.PATCHED;
 
     @Test
     void theLoadersHoldTheClassesTheyAreMeantTo() throws Exception {
@@ -69,7 +41,7 @@ class BulkReadTest {
     /** Paho's own use: DataInputStream.readFully through a CountingInputStream (MqttWireMessage, MqttPublish). */
     @Test
     void readFullyReadsTheStreamUnderneathOneByteAtATimeOnStockAndInBulkOnOurs() throws Exception {
-        byte[] data = random(1 << 20, 1);
+        byte[] data = IsolatedPaho.random(1 << 20, 1);
         Counted onStock = readFullyThrough(stock, data);
         Counted onOurs = readFullyThrough(patched, data);
 
@@ -96,7 +68,7 @@ class BulkReadTest {
     @ParameterizedTest(name = "{0} B payload, QoS {1}")
     @CsvSource({"0, 0", "1, 1", "1024, 1", "16384, 2", "65536, 1", "1048576, 0"})
     void aPublishPacketDecodesToTheSameMessageWithFarFewerReads(int payloadSize, int qos) throws Exception {
-        byte[] packet = publishPacket(payloadSize, qos);
+        byte[] packet = IsolatedPaho.publishPacket(payloadSize, qos);
 
         Decoded fromStock = decode(stock, packet);
         Decoded fromOurs = decode(patched, packet);
@@ -104,7 +76,7 @@ class BulkReadTest {
         assertEquals("ota/firmware/dev-1/chunk", fromOurs.topic);
         assertEquals(qos, fromOurs.qos);
         assertEquals(qos == 0 ? 0 : 4242, fromOurs.messageId);
-        assertArrayEquals(random(payloadSize, payloadSize), fromOurs.payload);
+        assertArrayEquals(IsolatedPaho.random(payloadSize, payloadSize), fromOurs.payload);
         assertTrue(fromOurs.properties.contains("contentType=application/cbor"), fromOurs.properties);
         assertTrue(fromOurs.properties.contains("messageExpiryInterval=3600"), fromOurs.properties);
 
@@ -119,26 +91,6 @@ class BulkReadTest {
 
         assertTrue(fromStock.reads >= packet.length - 2, "stock: " + fromStock.reads + " reads of a " + packet.length + " B packet");
         assertTrue(fromOurs.reads <= 8, "ours: " + fromOurs.reads + " reads of a " + packet.length + " B packet");
-    }
-
-    /** A QoS 1 PUBLISH as a broker sends it, with the properties a publisher of chunks may set. */
-    private static byte[] publishPacket(int payloadSize, int qos) throws Exception {
-        MqttProperties properties = new MqttProperties();
-        properties.setContentType("application/cbor");
-        properties.setMessageExpiryInterval(3600L);
-        properties.setPayloadFormat(false);
-        properties.setResponseTopic("ota/status/dev-1");
-        properties.setCorrelationData(new byte[] {1, 2, 3, 4});
-        properties.setUserProperties(List.of(new UserProperty("ver", "17"), new UserProperty("seq", "5")));
-        MqttMessage message = new MqttMessage(random(payloadSize, payloadSize), qos, true, null);
-        MqttPublish publish = new MqttPublish("ota/firmware/dev-1/chunk", message, properties);
-        if (qos > 0) publish.setMessageId(4242);
-        byte[] header = publish.getHeader();
-        byte[] payload = publish.getPayload();
-        byte[] packet = new byte[header.length + payload.length];
-        System.arraycopy(header, 0, packet, 0, header.length);
-        System.arraycopy(payload, 0, packet, header.length, payload.length);
-        return packet;
     }
 
     private record Decoded(String topic, int qos, int messageId, boolean retained, boolean duplicate, byte[] payload,
@@ -167,12 +119,6 @@ class BulkReadTest {
                 (byte[]) properties.getClass().getMethod("encodeProperties").invoke(properties),
                 properties.toString(),
                 stream.calls);
-    }
-
-    private static byte[] random(int size, long seed) {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        return b;
     }
 
     /** The bytes of an array, counting every call that reads them, single-byte or bulk. */

@@ -81,11 +81,16 @@ public final class ChunkIndexCodec {
             throw malformed("the chunk index's SHA-256 " + Sha256.text(sha256) + " is not the manifest's index " + named);
         }
         ChunkIndex index = decode(published);
-        if (index.ver() != m.ver() || index.chunk() != m.chunk() || index.count() != m.count()) {
-            throw malformed("the chunk index (ver " + index.ver() + ", chunk " + index.chunk() + ", count " + index.count()
+        checkFor(m, index.ver(), index.chunk(), index.count());
+        return index;
+    }
+
+    /** Refused {@code malformed} when an index's {@code ver}, {@code chunk} or {@code count} disagree with the manifest's. */
+    public static void checkFor(Manifest m, long ver, int chunk, int count) throws Refusal {
+        if (ver != m.ver() || chunk != m.chunk() || count != m.count()) {
+            throw malformed("the chunk index (ver " + ver + ", chunk " + chunk + ", count " + count
                     + ") disagrees with the manifest (ver " + m.ver() + ", chunk " + m.chunk() + ", count " + m.count() + ")");
         }
-        return index;
     }
 
     /**
