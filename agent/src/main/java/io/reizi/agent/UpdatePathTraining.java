@@ -109,6 +109,11 @@ final class UpdatePathTraining {
             throw new IllegalStateException("the made-up release does not decode: " + r.getMessage(), r);
         }
         byte[] payload = ManifestCodec.encode(manifest);
+        try {
+            ManifestCodec.decode(payload); // as the update reads a manifest once its signature verified
+        } catch (Refusal r) {
+            throw new IllegalStateException("the made-up manifest does not decode: " + r.getMessage(), r);
+        }
         List<ErrorCode> refusals = new ArrayList<>();
         for (Keys.Alg alg : Keys.Alg.values()) {
             trust.keys().stream().filter(k -> k.alg() == alg).findFirst().ifPresent(key -> {
@@ -118,6 +123,7 @@ final class UpdatePathTraining {
                 } catch (Refusal r) {
                     refusals.add(r.code());
                 }
+                ManifestCodec.identify(payload); // what a refusal names the release by
             });
         }
         return List.copyOf(refusals);
