@@ -42,7 +42,6 @@ public final class Agent implements AutoCloseable {
     private Guardian guardian;
     private ScheduledExecutorService timer;
     private AppRuntime runtime;
-    private TrustedKeys trust;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int exitCode;
 
@@ -59,7 +58,7 @@ public final class Agent implements AutoCloseable {
         Log.info("reizi agent " + config.id() + " starting; broker " + config.broker() + ", data dir "
                 + config.dataDir() + (config.groups().isEmpty() ? "" : ", groups " + config.groups()));
         Files.createDirectories(config.dataDir());
-        trust = TrustedKeys.load(config.trustDir());
+        TrustedKeys trust = TrustedKeys.load(config.trustDir());
         Log.info(trust.keys().size() + " trusted key(s) from " + config.trustDir());
         guardian = Guardian.open(config);
         guardian.extendTimeout(Duration.ofSeconds(30));
@@ -184,22 +183,6 @@ public final class Agent implements AutoCloseable {
         stopped.await();
     }
 
-    /**
-     * The training run's last work before the JVM writes the AOT cache: the update path loaded and run on a made-up
-     * release ({@link UpdatePathTraining}), after the link is closed, so that the device's first update finds its
-     * classes in the cache. A failure here only leaves them out of it.
-     */
-    private void trainUpdatePath() {
-        if (trust == null) return;
-        try {
-            UpdatePathTraining.Outcome o = UpdatePathTraining.run(trust);
-            Log.info("AOT cache training: " + o.classesLoaded() + " classes of the update path loaded, a made-up release"
-                    + " refused " + o.refusals() + (o.missing().isEmpty() ? "" : "; not found: " + o.missing()));
-        } catch (RuntimeException e) {
-            Log.warn("AOT cache training: the update path was not exercised: " + e);
-        }
-    }
-
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
@@ -207,10 +190,7 @@ public final class Agent implements AutoCloseable {
         if (timer != null) timer.shutdownNow();
         if (updater != null) updater.shutdown();
         if (link != null) link.close(OFFLINE_GRACE);
-        if (guardian != null && AOT_TRAINING) {
-            guardian.extendTimeout(AOT_CACHE_WRITE);
-            trainUpdatePath();
-        }
+        if (guardian != null && AOT_TRAINING) guardian.extendTimeout(AOT_CACHE_WRITE);
         if (guardian != null) guardian.close();
         Log.info("agent stopped");
         stopped.countDown();

@@ -63,25 +63,13 @@ public final class CoseSign1 {
             }
             default -> throw new IllegalArgumentException("unsupported signing key");
         };
-        return encode(protectedHeader, key.kid(), payload, signature);
-    }
-
-    /**
-     * An envelope around {@code payload} with the {@code signature} given, unchecked: for a caller that makes a
-     * release that must be refused (the AOT cache's training run: a signature that does not verify).
-     */
-    public static byte[] encode(Keys.Alg alg, byte[] kid, byte[] payload, byte[] signature) {
-        return encode(protectedHeader(alg.coseId()), kid, payload, signature);
-    }
-
-    private static byte[] encode(byte[] protectedHeader, byte[] kid, byte[] payload, byte[] signature) {
         return CborValues.write(payload.length + 128, g -> {
             g.writeTag(TAG);
             g.writeStartArray(null, 4);
             g.writeBinary(protectedHeader);
             g.writeStartObject(1);
             g.writeFieldId(HEADER_KID);
-            g.writeBinary(kid);
+            g.writeBinary(key.kid());
             g.writeEndObject();
             g.writeBinary(payload);
             g.writeBinary(signature);
