@@ -9,6 +9,7 @@ import io.reizi.agent.WatchdogSettings;
 import io.reizi.agent.Durations;
 import io.reizi.agent.Log;
 import io.reizi.agent.tls.TlsFiles;
+import io.reizi.ota.crypto.PublicKeys;
 import io.reizi.ota.crypto.TrustedKeys;
 import io.reizi.watchdog.SystemdNotify;
 import java.nio.file.Path;
@@ -50,12 +51,21 @@ public final class AgentCommand implements Callable<Integer> {
     }
 
     /**
-     * Under systemd, links sd_notify's native calls on another thread while this one parses the command line and
-     * reads the configuration and the trusted keys: linking spins a few hundred classes that the AOT cache cannot
-     * hold, the largest part of the start-up in the agent's own code (docs/benchmarks.md). The guardian's first
-     * notification waits for it if it is not done (a class initialisation).
+     * Work of the start that needs no configuration, on other threads while this one parses the command line and
+     * reads the configuration: the JDK's key providers, readied by reading a key that is no one's
+     * ({@link PublicKeys#prepare}, ~40 ms of the trusted keys' read); and under systemd, sd_notify's native calls
+     * linked: linking spins a few hundred classes that the AOT cache cannot hold, the largest part of the start-up
+     * in the agent's own code (docs/benchmarks.md). The main thread waits for either where it is not done (a class
+     * initialisation).
      */
     static void prepareInBackground() {
+        Thread.ofPlatform().name("reizi-prepare-keys").daemon().start(() -> {
+            try {
+                PublicKeys.prepare();
+            } catch (RuntimeException | LinkageError e) {
+                // the main thread's read of the trusted keys meets it again, and reports it
+            }
+        });
         if (System.getenv("NOTIFY_SOCKET") == null) return;
         Thread.ofPlatform().name("reizi-prepare").daemon().start(() -> {
             try {

@@ -3,6 +3,7 @@ package io.reizi.ota.crypto;
 import io.reizi.ota.wire.Sha256;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.AlgorithmParameters;
@@ -35,14 +36,42 @@ public final class PublicKeys {
      * the key: the same bytes as Bouncy Castle's ({@link Keys#kid}), an uncompressed point on a named curve.
      */
     public static Keys.PublicKey read(Path file) throws IOException {
+        try (Reader reader = Files.newBufferedReader(file)) {
+            return read(reader, file.getFileName().toString(), file.toString());
+        }
+    }
+
+    private static Keys.PublicKey read(Reader reader, String source, String where) throws IOException {
         PemObject pem;
-        try (Reader reader = Files.newBufferedReader(file); PemReader parser = new PemReader(reader)) {
+        try (PemReader parser = new PemReader(reader)) {
             pem = parser.readPemObject();
         } catch (IllegalStateException | IllegalArgumentException e) { // bad Base64, an unterminated block
-            throw new IOException(file + ": not a PUBLIC KEY PEM (" + e.getMessage() + ")", e);
+            throw new IOException(where + ": not a PUBLIC KEY PEM (" + e.getMessage() + ")", e);
         }
-        if (pem == null || !pem.getType().equals("PUBLIC KEY")) throw new IOException(file + ": not a PUBLIC KEY PEM");
-        return fromSpki(pem.getContent(), file.getFileName().toString(), file.toString());
+        if (pem == null || !pem.getType().equals("PUBLIC KEY")) throw new IOException(where + ": not a PUBLIC KEY PEM");
+        return fromSpki(pem.getContent(), source, where);
+    }
+
+    /** RFC 8410's example Ed25519 public key (section 10.1): a key that reads, for {@link #prepare()}. */
+    private static final String RFC_8410_EXAMPLE = """
+            -----BEGIN PUBLIC KEY-----
+            MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=
+            -----END PUBLIC KEY-----
+            """;
+
+    /**
+     * Reads a key that is no one's, for a thread that prepares the agent's start while the main thread parses its
+     * configuration: the first read of a key initialises the JDK's provider list, SunEC (its table of named
+     * curves), the EdDSA key factory (which spins a pattern-switch class) and Bouncy Castle's PEM reader (whose
+     * logger makes the JDK search the class path for a logger finder), ~40 ms of the start measured on the
+     * main thread (docs/benchmarks.md). The main thread's own read then finds them ready, or waits for them.
+     */
+    public static Keys.PublicKey prepare() {
+        try {
+            return read(new StringReader(RFC_8410_EXAMPLE), "RFC 8410 example", "RFC 8410 example key");
+        } catch (IOException e) {
+            throw new IllegalStateException("the JDK does not read RFC 8410's example key", e);
+        }
     }
 
     /** A SubjectPublicKeyInfo DER; {@code source} names the key in refusals, {@code where} in errors. */
