@@ -9,7 +9,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.TimerPingSender;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 
@@ -57,7 +56,7 @@ final class ClientKeeper {
      */
     private MqttAsyncClient newClient() {
         try {
-            MqttAsyncClient c = new MqttAsyncClient(broker, clientId, new MemoryPersistence(), new TimerPingSender(timer),
+            MqttAsyncClient c = new MqttAsyncClient(broker, clientId, new MemoryPersistence(), new LinkTimerPingSender(timer),
                     new PromptStartExecutor());
             c.setCallback(callback);
             return c;
