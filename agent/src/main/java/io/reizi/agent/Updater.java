@@ -8,8 +8,6 @@ import io.reizi.ota.bank.Staging;
 import io.reizi.ota.bank.StateStore;
 import io.reizi.ota.crypto.CoseSign1;
 import io.reizi.ota.crypto.TrustedKeys;
-import io.reizi.ota.wire.ChunkIndex;
-import io.reizi.ota.wire.ChunkIndexCodec;
 import io.reizi.ota.wire.ErrorCode;
 import io.reizi.ota.wire.Manifest;
 import io.reizi.ota.wire.ManifestCodec;
@@ -24,9 +22,7 @@ import io.reizi.watchdog.NetworkHealth;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,22 +64,6 @@ public final class Updater implements UpdateSteps.Machine {
     /** A manifest that arrived while the worker was busy: taken up once the update is idle again (latest wins). */
     private record Deferred(String topic, byte[] payload) {}
 
-    /**
-     * A chunk index from its topic, by its SHA-256 in the manifest's text form: held whole while a manifest this
-     * device may take could name it; else only its header. The index of the installed release is retained on its
-     * topic and comes with every connection: megabytes for a large image (1.6 MB for 185 MB in 4 KiB chunks), which
-     * no manifest here can use (docs/benchmarks.md, "The chunk index off the heap").
-     */
-    private sealed interface HeldIndex {
-        String sha();
-    }
-
-    /** The bytes as published, which the download decodes in place and saves with it. */
-    private record KeptIndex(byte[] published, String sha) implements HeldIndex {}
-
-    /** An index of a release not newer than the active one: what a manifest naming it is refused by. */
-    private record SpentIndex(String sha, long ver, int chunk, int count) implements HeldIndex {}
-
     private static final String INDEX_SUFFIX = "/index";
 
     private final AgentConfig config;
@@ -103,8 +83,7 @@ public final class Updater implements UpdateSteps.Machine {
     private volatile Phase phase = new Phase.Idle();
     private final Downloader downloads;
     private Deferred deferred;
-    /** The latest chunk index on each firmware topic (retained, so it comes again after a restart), by topic stem. */
-    private final Map<String, HeldIndex> indexes = new HashMap<>();
+    private final HeldIndexes indexes;
     /** A manifest whose chunk index has not arrived: nothing is written, nothing asked for until it does. */
     private Deferred awaitingIndex;
     private volatile Status lastStatus;
@@ -134,6 +113,7 @@ public final class Updater implements UpdateSteps.Machine {
         this.trust = trust;
         this.banks = banks;
         this.policy = new ReleasePolicy(config.acceptance(), banks);
+        this.indexes = new HeldIndexes(policy);
         this.store = store;
         this.journal = journal;
         this.sink = sink;
@@ -211,7 +191,7 @@ public final class Updater implements UpdateSteps.Machine {
     @Override
     public synchronized void state(DeviceState next) {
         state = next;
-        spendIndexes();
+        indexes.spend(next);
     }
 
     @Override
@@ -330,13 +310,13 @@ public final class Updater implements UpdateSteps.Machine {
             policy.check(manifest, state, System.currentTimeMillis() / 1000);
             Optional<Downloader.VerifiedIndex> index = Optional.empty();
             if (manifest.index().isPresent()) {
-                Optional<HeldIndex> held = indexFor(topic, manifest);
+                Optional<HeldIndexes.Held> held = indexes.forManifest(stem(topic), manifest);
                 if (held.isEmpty()) {
                     awaitIndex(topic, payload, manifest);
                     return;
                 }
                 // checked before anything is written, with the hash computed on arrival
-                index = Optional.of(verified(manifest, held.get()));
+                index = Optional.of(HeldIndexes.verified(manifest, held.get()));
             }
             accept(topic, payload, envelope.payload(), manifest, index);
         } catch (Refusal r) {
@@ -391,83 +371,13 @@ public final class Updater implements UpdateSteps.Machine {
             return;
         }
         byte[] sha = Sha256.digest(payload); // once: the download and a waiting manifest use it
-        indexes.put(stem, held(payload, Sha256.text(sha)));
+        indexes.put(stem, payload, Sha256.text(sha), state);
         downloads.indexArrived(payload, sha);
         if (awaitingIndex != null && stem(awaitingIndex.topic()).equals(stem)) {
             Deferred d = awaitingIndex;
             awaitingIndex = null;
             onManifest(d.topic(), d.payload());
         }
-    }
-
-    /**
-     * Held whole, unless it decodes to a release that this device refuses to install whatever comes (not newer than
-     * the committed active release: a release on trial may still roll back), then only its header.
-     */
-    private HeldIndex held(byte[] published, String sha) {
-        try {
-            ChunkIndex index = ChunkIndexCodec.decode(published); // in place: nothing copied
-            if (!state.trial() && !policy.mayTake(index.ver(), state)) {
-                return new SpentIndex(sha, index.ver(), index.chunk(), index.count());
-            }
-        } catch (Refusal undecodable) {
-            // held as it came: a manifest that names it is refused malformed by the decoder's own words
-        }
-        return new KeptIndex(published, sha);
-    }
-
-    /** The active release changed: an index held whole that no manifest here may use now keeps only its header. */
-    private void spendIndexes() {
-        indexes.replaceAll((stem, held) -> held instanceof KeptIndex kept ? held(kept.published(), kept.sha()) : held);
-    }
-
-    /**
-     * The index for a manifest that names one: the held index with its hash, from any topic; else the one on
-     * the manifest's own topic unless it is plainly another release's (a stale retained index that the new
-     * one will replace), which {@link #verified} then refuses; else none yet.
-     */
-    private Optional<HeldIndex> indexFor(String manifestTopic, Manifest m) {
-        Optional<HeldIndex> named = held(m);
-        if (named.isPresent() && named.get() instanceof SpentIndex spent && agrees(spent, m)) {
-            return Optional.empty(); // its bytes were let go: it comes again with its retained topic
-        }
-        if (named.isPresent()) return named;
-        HeldIndex same = indexes.get(stem(manifestTopic));
-        if (same == null) return Optional.empty();
-        try {
-            long ver = switch (same) {
-                case KeptIndex kept -> ChunkIndexCodec.decode(kept.published()).ver();
-                case SpentIndex spent -> spent.ver();
-            };
-            if (ver != m.ver()) return Optional.empty();
-        } catch (Refusal undecodable) {
-            // named by this manifest's topic and unreadable: refused as the manifest's index
-        }
-        return Optional.of(same);
-    }
-
-    private static boolean agrees(SpentIndex spent, Manifest m) {
-        return spent.ver() == m.ver() && spent.chunk() == m.chunk() && spent.count() == m.count();
-    }
-
-    /**
-     * The held index checked against the manifest: a spent one disagrees with it ({@link #indexFor}) and is refused
-     * {@code malformed} as its decoding would be.
-     */
-    private static Downloader.VerifiedIndex verified(Manifest m, HeldIndex held) throws Refusal {
-        return switch (held) {
-            case KeptIndex kept -> new Downloader.VerifiedIndex(kept.published(),
-                    ChunkIndexCodec.decodeFor(m, kept.published(), Sha256.parse(kept.sha())));
-            case SpentIndex spent -> {
-                ChunkIndexCodec.checkFor(m, spent.ver(), spent.chunk(), spent.count());
-                throw new IllegalStateException("indexFor hands out no spent index that agrees with its manifest");
-            }
-        };
-    }
-
-    /** The held index whose bytes hash to the manifest's {@code index}, whichever topic it came on. */
-    private Optional<HeldIndex> held(Manifest m) {
-        return indexes.values().stream().filter(i -> i.sha().equals(m.index().orElseThrow())).findFirst();
     }
 
     private void awaitIndex(String topic, byte[] payload, Manifest m) {
@@ -738,7 +648,7 @@ public final class Updater implements UpdateSteps.Machine {
 
         @Override
         public Optional<byte[]> heldIndex(Manifest m) {
-            return held(m).flatMap(h -> h instanceof KeptIndex kept ? Optional.of(kept.published()) : Optional.empty());
+            return indexes.published(m);
         }
 
         @Override
