@@ -6,6 +6,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /** A real Mosquitto on a free loopback port, configured from broker-config/mosquitto-dev.conf. */
 final class Mosquitto implements AutoCloseable {
@@ -21,10 +22,15 @@ final class Mosquitto implements AutoCloseable {
     }
 
     static Mosquitto start(Path dir) throws Exception {
+        return start(dir, UnaryOperator.identity());
+    }
+
+    /** The development config as {@code adjust} changes it (a test's own broker, e.g. without a size limit). */
+    static Mosquitto start(Path dir, UnaryOperator<String> adjust) throws Exception {
         int port = freePort();
         String conf = Files.readString(Repo.root().resolve("broker-config/mosquitto-dev.conf"))
                 .replaceFirst("(?m)^listener 1883 ", "listener " + port + " ");
-        return start(dir, port, conf);
+        return start(dir, port, adjust.apply(conf));
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 /**
  * One broker, one trusted Ed25519 key and one trusted ES256 key, a status watcher, and the agents a test
@@ -28,8 +29,13 @@ final class TestBed implements AutoCloseable {
     private final List<AgentProcess> agents = new ArrayList<>();
 
     TestBed(Path dir) throws Exception {
+        this(dir, UnaryOperator.identity());
+    }
+
+    /** With the broker's development config as {@code brokerConfig} changes it. */
+    TestBed(Path dir, UnaryOperator<String> brokerConfig) throws Exception {
         this.dir = dir;
-        broker = Mosquitto.start(Files.createDirectories(dir.resolve("broker")));
+        broker = Mosquitto.start(Files.createDirectories(dir.resolve("broker")), brokerConfig);
         trust = Files.createDirectories(dir.resolve("trust"));
         Files.writeString(trust.resolve("ed.pem"), Keys.publicPem(edKey.publicKey()));
         Files.writeString(trust.resolve("ec.pub"), Keys.publicPem(ecKey.publicKey()));

@@ -42,6 +42,14 @@ public final class AgentLink implements SessionListener, LinkControl {
     private static final int STATUS_WINDOW = 8;
     private static final Backoff FIRST_CONNECT = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
     private static final Backoff RECONNECT = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
+    /**
+     * The largest packet the agent takes, told to the broker in CONNECT (MQTT 5 Maximum Packet Size), which then
+     * drops a larger message for this device instead of sending it: the shipped brokers' message_size_limit
+     * (8 MiB + 1 KiB, room for a chunk index of ~230,000 chunks) plus 64 KiB for a packet's topic and properties.
+     * Without it a broker with no limit delivered a retained message of any size, the agent's 64 MB heap ran out
+     * on it, and it came again after every restart.
+     */
+    static final int MAX_PACKET_BYTES = (8 << 20) + (1 << 10) + (64 << 10);
     private final AgentConfig config;
     private final NetworkHealth network;
     private final PanicHandler panic;
@@ -68,6 +76,7 @@ public final class AgentLink implements SessionListener, LinkControl {
                     .sessionExpiry(config.link().sessionExpiry())
                     .keepAlive(config.link().keepAlive())
                     .receiveMaximum(config.link().receiveMax())
+                    .maximumPacketSize(MAX_PACKET_BYTES)
                     .connectTimeout(Duration.ofSeconds(10))
                     .tls(config.link().tls().isPresent() ? Optional.of(config.link().tls().get().socketFactory()) : Optional.empty())
                     .will(new Will(config.statusTopic(), Status.offline(config.id(), System.currentTimeMillis()).toJson(),

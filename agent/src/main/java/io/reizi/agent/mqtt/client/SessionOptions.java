@@ -18,14 +18,17 @@ import javax.net.ssl.SSLSocketFactory;
  * @param reconnect        reconnect on its own after a lost connection, with these delays (empty: never)
  */
 public record SessionOptions(String broker, String clientId, boolean cleanStart, Optional<Duration> sessionExpiry,
-        Duration keepAlive, OptionalInt receiveMaximum, Duration connectTimeout, Optional<SSLSocketFactory> tls,
-        Optional<Will> will, Optional<Backoff> reconnect) {
+        Duration keepAlive, OptionalInt receiveMaximum, OptionalInt maximumPacketSize, Duration connectTimeout,
+        Optional<SSLSocketFactory> tls, Optional<Will> will, Optional<Backoff> reconnect) {
     public SessionOptions {
         Objects.requireNonNull(broker, "broker");
         Objects.requireNonNull(clientId, "clientId");
         if (keepAlive.isNegative()) throw new IllegalArgumentException("keep-alive must not be negative");
         if (receiveMaximum.isPresent() && (receiveMaximum.getAsInt() < 1 || receiveMaximum.getAsInt() > 65_535)) {
             throw new IllegalArgumentException("receive maximum must be 1..65535, got " + receiveMaximum.getAsInt());
+        }
+        if (maximumPacketSize.isPresent() && maximumPacketSize.getAsInt() < 1) {
+            throw new IllegalArgumentException("maximum packet size must be positive, got " + maximumPacketSize.getAsInt());
         }
     }
 
@@ -40,6 +43,7 @@ public record SessionOptions(String broker, String clientId, boolean cleanStart,
         private Optional<Duration> sessionExpiry = Optional.empty();
         private Duration keepAlive = Duration.ofSeconds(60);
         private OptionalInt receiveMaximum = OptionalInt.empty();
+        private OptionalInt maximumPacketSize = OptionalInt.empty();
         private Duration connectTimeout = Duration.ofSeconds(30);
         private Optional<SSLSocketFactory> tls = Optional.empty();
         private Optional<Will> will = Optional.empty();
@@ -70,6 +74,15 @@ public record SessionOptions(String broker, String clientId, boolean cleanStart,
             return this;
         }
 
+        /**
+         * The largest packet this client takes (MQTT 5's Maximum Packet Size, sent in CONNECT): the broker must not
+         * send a larger one, and drops it for this client instead; one that comes all the same ends the connection.
+         */
+        public Builder maximumPacketSize(int bytes) {
+            this.maximumPacketSize = OptionalInt.of(bytes);
+            return this;
+        }
+
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = connectTimeout;
             return this;
@@ -92,7 +105,7 @@ public record SessionOptions(String broker, String clientId, boolean cleanStart,
 
         public SessionOptions build() {
             return new SessionOptions(broker, clientId, cleanStart, sessionExpiry, keepAlive, receiveMaximum,
-                    connectTimeout, tls, will, reconnect);
+                    maximumPacketSize, connectTimeout, tls, will, reconnect);
         }
     }
 }

@@ -16,6 +16,7 @@ final class PahoOptions {
         o.sessionExpiry().ifPresent(e -> p.setSessionExpiryInterval(e.toSeconds()));
         p.setKeepAliveInterval((int) o.keepAlive().toSeconds());
         o.receiveMaximum().ifPresent(p::setReceiveMaximum);
+        o.maximumPacketSize().ifPresent(bytes -> p.setMaximumPacketSize((long) bytes));
         p.setConnectionTimeout((int) o.connectTimeout().toSeconds());
         p.setSocketFactory(o.tls().<javax.net.SocketFactory>map(BufferedSslSocketFactory::new)
                 .orElseGet(BufferedSocketFactory::new));
