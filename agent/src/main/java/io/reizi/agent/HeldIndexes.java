@@ -113,7 +113,7 @@ final class HeldIndexes {
     }
 
     private static boolean agrees(Spent spent, Manifest m) {
-        return spent.ver() == m.ver() && spent.chunk() == m.chunk() && spent.count() == m.count();
+        return ChunkIndexCodec.agrees(m, spent.ver(), spent.chunk(), spent.count());
     }
 
     /** The held index whose bytes hash to the manifest's {@code index}, whichever topic it came on. */

@@ -87,10 +87,15 @@ public final class ChunkIndexCodec {
 
     /** Refused {@code malformed} when an index's {@code ver}, {@code chunk} or {@code count} disagree with the manifest's. */
     public static void checkFor(Manifest m, long ver, int chunk, int count) throws Refusal {
-        if (ver != m.ver() || chunk != m.chunk() || count != m.count()) {
+        if (!agrees(m, ver, chunk, count)) {
             throw malformed("the chunk index (ver " + ver + ", chunk " + chunk + ", count " + count
                     + ") disagrees with the manifest (ver " + m.ver() + ", chunk " + m.chunk() + ", count " + m.count() + ")");
         }
+    }
+
+    /** Whether an index's {@code ver}, {@code chunk} and {@code count} are the manifest's. */
+    public static boolean agrees(Manifest m, long ver, int chunk, int count) {
+        return ver == m.ver() && chunk == m.chunk() && count == m.count();
     }
 
     /**
