@@ -19,7 +19,8 @@ public final class DiskActivity {
 
     /** The start of each operation in flight: a few at most (the MQTT, sync, fill and update threads). */
     private static final List<Long> started = new ArrayList<>();
-    private static long lastDone;
+    /** Far in the past before any: System.nanoTime's origin is arbitrary, so 0 may lie in the future. */
+    private static long lastDone = Long.MIN_VALUE / 2;
 
     private DiskActivity() {}
 
@@ -51,7 +52,7 @@ public final class DiskActivity {
         return now - oldest;
     }
 
-    /** When the last operation finished ({@link System#nanoTime}); 0 before any. */
+    /** When the last operation finished ({@link System#nanoTime}); far in the past before any. */
     public static synchronized long lastDone() {
         return lastDone;
     }
