@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * Everything the daemon is told, after the config file and the flags are merged (flags win), grouped by the
- * part of the agent that reads it (link, acceptance, transfer, trial, banks, watchdog): each part is handed
+ * part of the agent that reads it (link, acceptance, transfer, trial, banks, watchdogs, panic policy): each part is handed
  * its own settings. The keys of the config file are the long flag names; see README "Configuration". Made with
  * {@link #builder()}, whose setters are named as the flags are; each record checks its own values.
  */
@@ -26,7 +26,10 @@ public record AgentConfig(
         TransferSettings transfer,
         TrialSettings trial,
         BankSettings banks,
-        WatchdogSettings watchdog) {
+        WatchdogSettings watchdog,
+        PanicSettings panic,
+        /** A test hook, inert unless named (README "Test hooks"). */
+        Optional<String> injectFault) {
 
     public AgentConfig {
         Ids.require("device id", id);
@@ -67,7 +70,19 @@ public record AgentConfig(
         private Integer syncChunks;
         private Duration syncInterval;
         private Duration statusInterval;
-        private WatchdogSettings watchdog;
+        private Optional<String> watchdogDevice = Optional.empty();
+        private Optional<Duration> watchdogPretimeout = Optional.empty();
+        private Optional<String> watchdogSerial = Optional.empty();
+        private Integer watchdogSerialBaud;
+        private Duration watchdogTimeout;
+        private Duration watchdogExtended;
+        private Duration recoveryWindow;
+        private Duration heartbeatTimeout;
+        private Duration diskTimeout;
+        private Integer crashLoopExits;
+        private Duration crashLoopWindow;
+        private Duration stallIntervalDegraded;
+        private Optional<String> injectFault = Optional.empty();
         private String firmwarePrefix;
         private String statusPrefix;
 
@@ -95,7 +110,19 @@ public record AgentConfig(
         public Builder syncChunks(int v) { syncChunks = v; return this; }
         public Builder syncInterval(Duration v) { syncInterval = v; return this; }
         public Builder statusInterval(Duration v) { statusInterval = v; return this; }
-        public Builder watchdog(WatchdogSettings v) { watchdog = v; return this; }
+        public Builder watchdogDevice(Optional<String> v) { watchdogDevice = v; return this; }
+        public Builder watchdogPretimeout(Optional<Duration> v) { watchdogPretimeout = v; return this; }
+        public Builder watchdogSerial(Optional<String> v) { watchdogSerial = v; return this; }
+        public Builder watchdogSerialBaud(int v) { watchdogSerialBaud = v; return this; }
+        public Builder watchdogTimeout(Duration v) { watchdogTimeout = v; return this; }
+        public Builder watchdogExtended(Duration v) { watchdogExtended = v; return this; }
+        public Builder recoveryWindow(Duration v) { recoveryWindow = v; return this; }
+        public Builder heartbeatTimeout(Duration v) { heartbeatTimeout = v; return this; }
+        public Builder diskTimeout(Duration v) { diskTimeout = v; return this; }
+        public Builder crashLoopExits(int v) { crashLoopExits = v; return this; }
+        public Builder crashLoopWindow(Duration v) { crashLoopWindow = v; return this; }
+        public Builder stallIntervalDegraded(Duration v) { stallIntervalDegraded = v; return this; }
+        public Builder injectFault(Optional<String> v) { injectFault = v; return this; }
         public Builder firmwarePrefix(String v) { firmwarePrefix = v; return this; }
         public Builder statusPrefix(String v) { statusPrefix = v; return this; }
 
@@ -112,7 +139,15 @@ public record AgentConfig(
                     new TrialSettings(set("healthCmd", healthCmd), set("trialWindow", trialWindow),
                             set("maxTrialRestarts", maxTrialRestarts), set("stopGrace", stopGrace),
                             set("rebootCmd", rebootCmd)),
-                    set("banks", banks), set("watchdog", watchdog));
+                    set("banks", banks),
+                    new WatchdogSettings(set("watchdogDevice", watchdogDevice),
+                            set("watchdogPretimeout", watchdogPretimeout), set("watchdogSerial", watchdogSerial),
+                            set("watchdogSerialBaud", watchdogSerialBaud), set("watchdogTimeout", watchdogTimeout),
+                            set("watchdogExtended", watchdogExtended)),
+                    new PanicSettings(set("recoveryWindow", recoveryWindow), set("heartbeatTimeout", heartbeatTimeout),
+                            set("diskTimeout", diskTimeout), set("crashLoopExits", crashLoopExits),
+                            set("crashLoopWindow", crashLoopWindow), set("stallIntervalDegraded", stallIntervalDegraded)),
+                    set("injectFault", injectFault));
         }
 
         /** A value left unset is the caller's mistake, not the user's: not an IllegalArgumentException. */

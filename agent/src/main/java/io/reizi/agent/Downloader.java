@@ -404,7 +404,7 @@ final class Downloader {
             return;
         }
         long stall = (guard.net() == NetworkHealth.Net.GOOD
-                ? config.transfer().stallInterval() : config.watchdog().stallIntervalDegraded()).toNanos();
+                ? config.transfer().stallInterval() : config.panic().stallIntervalDegraded()).toNanos();
         if (now - d.lastActivityAt < stall) {
             if (now - host.lastStatusAt() >= config.transfer().statusInterval().toNanos()) host.publish(progress(d, OtaState.DOWNLOADING).build());
             return;

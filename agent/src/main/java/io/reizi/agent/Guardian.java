@@ -37,7 +37,8 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
     private static final Duration STARTUP_LIMIT = Duration.ofSeconds(30);
 
     private final AgentConfig config;
-    private final WatchdogSettings settings;
+    private final WatchdogSettings dogSettings;
+    private final PanicSettings policy;
     private final List<Watchdog> watchdogs;
     private final Optional<SystemdNotify> systemd;
     private final NetworkHealth network = new NetworkHealth(NetworkHealth.Limits.defaults());
@@ -59,11 +60,12 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
 
     private Guardian(AgentConfig config, List<Watchdog> watchdogs, Optional<SystemdNotify> systemd) {
         this.config = config;
-        this.settings = config.watchdog();
+        this.dogSettings = config.watchdog();
+        this.policy = config.panic();
         this.watchdogs = watchdogs;
         this.systemd = systemd;
-        this.crashLoop = new CrashLoop(config.dataDir().resolve("panic-exits"), settings.crashLoopExits(),
-                settings.crashLoopWindow());
+        this.crashLoop = new CrashLoop(config.dataDir().resolve("panic-exits"), policy.crashLoopExits(),
+                policy.crashLoopWindow());
         this.kicker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reizi-watchdog").daemon().factory());
         this.responder = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("reizi-panic").daemon().factory());
     }
@@ -175,9 +177,9 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
         long sinceProgress = now - Math.max(lastBeat, DiskActivity.lastDone());
         if (!watchingPipeline && now - openedAt > STARTUP_LIMIT.toNanos()) {
             panic("start-up stuck: not ready after " + STARTUP_LIMIT.toSeconds() + " s", null);
-        } else if (watchingPipeline && diskWait > settings.diskTimeout().toNanos()) {
+        } else if (watchingPipeline && diskWait > policy.diskTimeout().toNanos()) {
             panic("storage stuck: a disk operation has not returned for " + diskWait / 1_000_000 + " ms", null);
-        } else if (watchingPipeline && diskWait == 0 && sinceProgress > settings.heartbeatTimeout().toNanos()) {
+        } else if (watchingPipeline && diskWait == 0 && sinceProgress > policy.heartbeatTimeout().toNanos()) {
             panic("pipeline stuck: no heartbeat for " + sinceProgress / 1_000_000 + " ms", null);
         }
     }
@@ -233,14 +235,14 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
             return;
         }
         Future<?> recovery = worker.submit(() -> {
-            if (!link.awaitConnected(settings.recoveryWindow())) throw new IOException("MQTT did not reconnect");
+            if (!link.awaitConnected(policy.recoveryWindow())) throw new IOException("MQTT did not reconnect");
             updater.reloadFromDisk();
             return null;
         });
         try {
-            recovery.get(settings.recoveryWindow().toMillis(), TimeUnit.MILLISECONDS);
+            recovery.get(policy.recoveryWindow().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            exitGracefully("not recovered within " + settings.recoveryWindow().toMillis() + " ms (after: " + cause + ")");
+            exitGracefully("not recovered within " + policy.recoveryWindow().toMillis() + " ms (after: " + cause + ")");
             return;
         } catch (Exception e) {
             exitGracefully("recovery failed: " + e.getMessage() + " (after: " + cause + ")");
@@ -254,7 +256,7 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
 
     private void setTimeouts(boolean extended) {
         for (Watchdog w : watchdogs) {
-            Duration want = extended ? maxOf(settings.extendedTimeout(), normalTimeout(w)) : normalTimeout(w);
+            Duration want = extended ? maxOf(dogSettings.extendedTimeout(), normalTimeout(w)) : normalTimeout(w);
             try {
                 Duration got = w.setTimeout(want);
                 Log.info("watchdog " + w.name() + " timeout " + got.toMillis() + " ms" + (extended ? " (extended)" : ""));
@@ -268,7 +270,7 @@ public final class Guardian implements Updater.Guard, AutoCloseable {
 
     /** Each watchdog's normal timeout: the one it had when it was opened (systemd's WatchdogSec, ours otherwise). */
     private Duration normalTimeout(Watchdog w) {
-        return normal.computeIfAbsent(w, x -> x.timeout() != null ? x.timeout() : settings.normalTimeout());
+        return normal.computeIfAbsent(w, x -> x.timeout() != null ? x.timeout() : dogSettings.normalTimeout());
     }
 
     private static Duration maxOf(Duration a, Duration b) {

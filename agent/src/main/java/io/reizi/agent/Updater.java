@@ -94,7 +94,7 @@ public final class Updater implements UpdateSteps.Machine {
 
     public Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, StatusSink sink,
             AppRuntime runtime, Guard guard) {
-        this(config, trust, banks, store, new FaultInjector(config.watchdog().injectFault()), sink, runtime, guard);
+        this(config, trust, banks, store, new FaultInjector(config.injectFault()), sink, runtime, guard);
     }
 
     private Updater(AgentConfig config, TrustedKeys trust, BankBackend banks, StateStore store, FaultInjector faults,

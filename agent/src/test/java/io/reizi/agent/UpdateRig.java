@@ -252,7 +252,7 @@ final class UpdateRig {
         });
         updater = new Updater(config, trust, banks, new StateStore(banks.dir.resolve("state.json")), journal,
                 this::delivered, new AppRuntime(banks.dir.resolve("app-state"), Duration.ofSeconds(1), Log::info), guard,
-                worker, () -> clock, new FaultInjector(config.watchdog().injectFault()), Duration.ZERO);
+                worker, () -> clock, new FaultInjector(config.injectFault()), Duration.ZERO);
         try {
             updater.start();
         } catch (Crash c) {
@@ -299,9 +299,10 @@ final class UpdateRig {
                 .banks(BankSettings.symlink()).maxImageSize(1L << 30).allowDowngrade(false).sessionExpiry(Duration.ofDays(1))
                 .receiveMax(32).keepAlive(Duration.ofSeconds(30)).stallInterval(Duration.ofSeconds(2)).syncChunks(64)
                 .syncInterval(Duration.ofMillis(500)).statusInterval(Duration.ofSeconds(1))
-                .watchdog(new WatchdogSettings(Optional.empty(), Optional.empty(), Optional.empty(), 115200, Duration.ofSeconds(1),
-                        Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofSeconds(30), 3, Duration.ofMinutes(10),
-                        Duration.ofSeconds(3), fault))
+                .watchdogSerialBaud(115200).watchdogTimeout(Duration.ofSeconds(1)).watchdogExtended(Duration.ofSeconds(5))
+                .recoveryWindow(Duration.ofSeconds(2)).heartbeatTimeout(Duration.ofMillis(1500))
+                .diskTimeout(Duration.ofSeconds(30)).crashLoopExits(3).crashLoopWindow(Duration.ofMinutes(10))
+                .stallIntervalDegraded(Duration.ofSeconds(3)).injectFault(fault)
                 .firmwarePrefix("ota/firmware").statusPrefix("/ota/status").build();
     }
 

@@ -5,7 +5,6 @@ import static io.reizi.agent.cli.AgentOption.*;
 import io.reizi.agent.Agent;
 import io.reizi.agent.AgentConfig;
 import io.reizi.agent.BankSettings;
-import io.reizi.agent.WatchdogSettings;
 import io.reizi.agent.Durations;
 import io.reizi.agent.Log;
 import io.reizi.agent.tls.TlsFiles;
@@ -126,7 +125,6 @@ public final class AgentCommand implements Callable<Integer> {
         Optional<TlsFiles> tls = caFile.isEmpty() ? Optional.empty()
                 : Optional.of(new TlsFiles(caFile.get(), f.optional(CERT, Path::of), f.optional(KEY, Path::of)));
         BankSettings banks = bankSettings(f);
-        WatchdogSettings watchdog = watchdogSettings(f);
         AgentConfig.Builder config = AgentConfig.builder()
                 .id(f.required(ID, s -> s))
                 .broker(f.required(BROKER, s -> s))
@@ -151,7 +149,19 @@ public final class AgentCommand implements Callable<Integer> {
                 .syncChunks(f.get(SYNC_CHUNKS, Integer::parseInt))
                 .syncInterval(f.get(SYNC_INTERVAL, Durations::parse))
                 .statusInterval(f.get(STATUS_INTERVAL, Durations::parse))
-                .watchdog(watchdog)
+                .watchdogDevice(f.optional(WATCHDOG_DEVICE, s -> s))
+                .watchdogPretimeout(f.optional(WATCHDOG_PRETIMEOUT, Durations::parse))
+                .watchdogSerial(f.optional(WATCHDOG_SERIAL, s -> s))
+                .watchdogSerialBaud(f.get(WATCHDOG_SERIAL_BAUD, Integer::parseInt))
+                .watchdogTimeout(f.get(WATCHDOG_TIMEOUT, Durations::parse))
+                .watchdogExtended(f.get(WATCHDOG_EXTENDED, Durations::parse))
+                .recoveryWindow(f.get(RECOVERY_WINDOW, Durations::parse))
+                .heartbeatTimeout(f.get(HEARTBEAT_TIMEOUT, Durations::parse))
+                .diskTimeout(f.get(DISK_TIMEOUT, Durations::parse))
+                .crashLoopExits(f.get(CRASH_LOOP_EXITS, Integer::parseInt))
+                .crashLoopWindow(f.get(CRASH_LOOP_WINDOW, Durations::parse))
+                .stallIntervalDegraded(f.get(STALL_INTERVAL_DEGRADED, Durations::parse))
+                .injectFault(f.optional(INJECT_FAULT, s -> s))
                 .firmwarePrefix(f.pick(FIRMWARE_PREFIX))
                 .statusPrefix(f.pick(STATUS_PREFIX));
         return f.build(config::build);
@@ -166,23 +176,5 @@ public final class AgentCommand implements Callable<Integer> {
         int attempts = f.get(BOOT_ATTEMPTS, Integer::parseInt);
         Optional<String> command = f.optional(BANK_COMMAND, s -> s);
         return f.build(() -> new BankSettings(backend, a, b, fwEnv, grub, command, attempts));
-    }
-
-    private static WatchdogSettings watchdogSettings(ConfigFile f) throws ConfigFile.Invalid {
-        Optional<String> device = f.optional(WATCHDOG_DEVICE, s -> s);
-        Optional<Duration> preTimeout = f.optional(WATCHDOG_PRETIMEOUT, Durations::parse);
-        Optional<String> serial = f.optional(WATCHDOG_SERIAL, s -> s);
-        int baud = f.get(WATCHDOG_SERIAL_BAUD, Integer::parseInt);
-        Duration normal = f.get(WATCHDOG_TIMEOUT, Durations::parse);
-        Duration extended = f.get(WATCHDOG_EXTENDED, Durations::parse);
-        Duration recovery = f.get(RECOVERY_WINDOW, Durations::parse);
-        Duration heartbeat = f.get(HEARTBEAT_TIMEOUT, Durations::parse);
-        Duration disk = f.get(DISK_TIMEOUT, Durations::parse);
-        int crashLoopExits = f.get(CRASH_LOOP_EXITS, Integer::parseInt);
-        Duration crashLoopWindow = f.get(CRASH_LOOP_WINDOW, Durations::parse);
-        Duration stallDegraded = f.get(STALL_INTERVAL_DEGRADED, Durations::parse);
-        Optional<String> fault = f.optional(INJECT_FAULT, s -> s);
-        return f.build(() -> new WatchdogSettings(device, preTimeout, serial, baud, normal, extended, recovery, heartbeat, disk,
-                crashLoopExits, crashLoopWindow, stallDegraded, fault));
     }
 }

@@ -11,6 +11,7 @@ import io.reizi.agent.BankSettings;
 import io.reizi.agent.LinkSettings;
 import io.reizi.agent.TransferSettings;
 import io.reizi.agent.TrialSettings;
+import io.reizi.agent.PanicSettings;
 import io.reizi.agent.WatchdogSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -64,8 +65,10 @@ class AgentCommandTest {
                 c.trial());
         assertEquals(BankSettings.symlink(), c.banks());
         assertEquals(new WatchdogSettings(Optional.empty(), Optional.empty(), Optional.empty(), 115200, Duration.ofSeconds(1),
-                Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofSeconds(30), 3, Duration.ofMinutes(10),
-                Duration.ofSeconds(3), Optional.empty()), c.watchdog());
+                Duration.ofSeconds(5)), c.watchdog());
+        assertEquals(new PanicSettings(Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofSeconds(30), 3,
+                Duration.ofMinutes(10), Duration.ofSeconds(3)), c.panic());
+        assertEquals(Optional.empty(), c.injectFault());
         assertEquals("ota/firmware", c.firmwarePrefix());
         assertEquals("/ota/status", c.statusPrefix());
     }
@@ -102,7 +105,7 @@ class AgentCommandTest {
         assertEquals(Optional.of(Path.of("/boot/grub/grubenv")), c.banks().grubEnv());
         assertEquals(Optional.of("/dev/ttyS1"), c.watchdog().serialPort());
         assertEquals(9600, c.watchdog().serialBaud());
-        assertEquals(Optional.of("throw@3"), c.watchdog().injectFault());
+        assertEquals(Optional.of("throw@3"), c.injectFault());
         assertEquals("fleet/fw", c.firmwarePrefix());
         assertEquals(Optional.of("rpi4"), c.acceptance().hw());
     }
