@@ -9,6 +9,7 @@ import io.reizi.ota.wire.Sha256;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The latest chunk index (contract 1.1) on each firmware topic, by topic stem: retained, so each comes again after
@@ -23,8 +24,11 @@ final class HeldIndexes {
         String sha();
     }
 
-    /** The bytes as published, which the download decodes in place and saves with it. */
-    private record Kept(byte[] published, String sha) implements Held {}
+    /**
+     * The bytes as published, which the download decodes in place and saves with it, and the release they name
+     * (empty when they do not decode: a manifest that names them is refused by the decoder's own words).
+     */
+    private record Kept(byte[] published, String sha, OptionalLong ver) implements Held {}
 
     /** An index of a release not newer than the active one: what a manifest naming it is refused by. */
     private record Spent(String sha, long ver, int chunk, int count) implements Held {}
@@ -48,7 +52,8 @@ final class HeldIndexes {
 
     /** The active release changed: an index held whole that no manifest here may use now keeps only its header. */
     void spend(DeviceState state) {
-        byStem.replaceAll((stem, held) -> held instanceof Kept kept ? held(kept.published(), kept.sha(), state) : held);
+        byStem.replaceAll((stem, held) -> held instanceof Kept kept && kept.ver().isPresent()
+                ? held(kept.published(), kept.sha(), state) : held);
     }
 
     /**
@@ -56,15 +61,16 @@ final class HeldIndexes {
      * the committed active release: a release on trial may still roll back), then only its header.
      */
     private Held held(byte[] published, String sha, DeviceState state) {
+        ChunkIndex index;
         try {
-            ChunkIndex index = ChunkIndexCodec.decode(published); // in place: nothing copied
-            if (!state.trial() && !policy.mayTake(index.ver(), state)) {
-                return new Spent(sha, index.ver(), index.chunk(), index.count());
-            }
+            index = ChunkIndexCodec.decode(published); // in place: nothing copied
         } catch (Refusal undecodable) {
-            // held as it came: a manifest that names it is refused malformed by the decoder's own words
+            return new Kept(published, sha, OptionalLong.empty());
         }
-        return new Kept(published, sha);
+        if (!state.trial() && !policy.mayTake(index.ver(), state)) {
+            return new Spent(sha, index.ver(), index.chunk(), index.count());
+        }
+        return new Kept(published, sha, OptionalLong.of(index.ver()));
     }
 
     /**
@@ -80,16 +86,12 @@ final class HeldIndexes {
         if (named.isPresent()) return named;
         Held same = byStem.get(manifestStem);
         if (same == null) return Optional.empty();
-        try {
-            long ver = switch (same) {
-                case Kept kept -> ChunkIndexCodec.decode(kept.published()).ver();
-                case Spent spent -> spent.ver();
-            };
-            if (ver != m.ver()) return Optional.empty();
-        } catch (Refusal undecodable) {
-            // named by this manifest's topic and unreadable: refused as the manifest's index
-        }
-        return Optional.of(same);
+        // One that does not decode is handed out too: it is refused as this manifest's index.
+        OptionalLong ver = switch (same) {
+            case Kept kept -> kept.ver();
+            case Spent spent -> OptionalLong.of(spent.ver());
+        };
+        return ver.isPresent() && ver.getAsLong() != m.ver() ? Optional.empty() : Optional.of(same);
     }
 
     /** The bytes of the held index the manifest names, when they are held (a download taken up from disk). */
