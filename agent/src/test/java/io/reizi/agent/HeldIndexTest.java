@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The chunk indexes the agent holds from their retained topics: the one of a release it could install is held
  * whole until a manifest names it; the one of the installed release (which comes again with every connection and
- * is megabytes for a large image) is not held, yet a manifest naming it is answered as before. Whether the bytes
+ * is megabytes for a large image) is not held, yet a manifest naming it is answered as before. An index left on the
+ * manifest's topic by another release is waited past; one that does not decode is refused. Whether the bytes
  * are held is seen by the collector: a weak reference to the published array is cleared once nothing holds it.
  */
 class HeldIndexTest {
@@ -60,6 +61,32 @@ class HeldIndexTest {
         rig.install(2, V2); // a version-1 manifest of the same release: the index stays unused
         assertEquals(2, rig.state().activeVer(), rig.statusChain().toString());
         assertTrue(released(published), "the index of the release just committed is still held");
+    }
+
+    @Test
+    void anotherReleasesIndexLeftOnTheManifestsTopicIsWaitedPastNotRefused() throws Exception {
+        rig.sendIndex(UpdateRig.index(V2, 3)); // retained from an earlier publication: it decodes, as release 3
+        byte[] v2Index = UpdateRig.index(V2, 2);
+        rig.send(rig.indexedManifest(2, V2, v2Index));
+        assertTrue(rig.statusChain().stream().noneMatch(s -> s.contains("/")), rig.statusChain().toString());
+
+        rig.sendIndex(v2Index);
+        // The fill from the active release runs on a thread of its own: chunks are sent until the update is done.
+        for (long deadline = System.nanoTime() + 10_000_000_000L; rig.state().activeVer() != 2
+                && System.nanoTime() < deadline; Thread.sleep(20)) {
+            rig.chunks(2, V2, 0, UpdateRig.count(V2));
+        }
+        assertEquals(2, rig.state().activeVer(), rig.statusChain().toString());
+        assertTrue(rig.statusChain().stream().noneMatch(s -> s.contains("/")), rig.statusChain().toString());
+    }
+
+    @Test
+    void anIndexThatDoesNotDecodeOnTheManifestsTopicIsRefusedMalformed() throws Exception {
+        rig.sendIndex(new byte[] {(byte) 0xa1, 0x61, 'v', (byte) 0xff});
+        rig.send(rig.indexedManifest(2, V2, UpdateRig.index(V2, 2)));
+        Status refused = rig.last();
+        assertEquals(ErrorCode.MALFORMED, refused.error(), rig.statusChain().toString());
+        assertEquals(1, rig.state().activeVer());
     }
 
     /** Hands {@code index} to the agent and keeps only a weak reference to it. */
