@@ -37,10 +37,22 @@ public final class Durable {
         syncDir(file.toAbsolutePath().getParent());
     }
 
-    /** {@code fsync} of an open file; the fault points are named by {@code file}. */
+    /** {@code fsync} of an open file: its data and metadata; the fault points are named by {@code file}. */
     public static void force(FileChannel channel, Path file) throws IOException {
+        sync(channel, file, true);
+    }
+
+    /**
+     * {@code fdatasync} of an open file: its data and what reading it back needs (its size), not its times; the
+     * fault points are named by {@code file}.
+     */
+    public static void forceData(FileChannel channel, Path file) throws IOException {
+        sync(channel, file, false);
+    }
+
+    private static void sync(FileChannel channel, Path file, boolean metadata) throws IOException {
         FaultPoint.reach(Step.BEFORE_FSYNC, file);
-        DiskActivity.during(() -> channel.force(true));
+        DiskActivity.during(() -> channel.force(metadata));
         FaultPoint.reach(Step.AFTER_FSYNC, file);
     }
 

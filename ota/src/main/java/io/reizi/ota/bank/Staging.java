@@ -44,13 +44,17 @@ public final class Staging implements Closeable {
     public record Leftover(byte[] cose, BitSet durable) {}
 
     private final int count;
+    private final Path dataPath;
     private final FileChannel data;
+    private final Path bitmapPath;
     private final FileChannel bitmap;
 
     private Staging(BankBackend banks, Bank bank, int count) throws IOException {
         this.count = count;
-        this.data = FileChannel.open(banks.stagingPath(bank), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.bitmap = FileChannel.open(banks.bankDir(bank).resolve(BITMAP), StandardOpenOption.CREATE, StandardOpenOption.READ,
+        this.dataPath = banks.stagingPath(bank);
+        this.data = FileChannel.open(dataPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.bitmapPath = banks.bankDir(bank).resolve(BITMAP);
+        this.bitmap = FileChannel.open(bitmapPath, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
     }
 
@@ -119,7 +123,7 @@ public final class Staging implements Closeable {
         Staging s = new Staging(banks, bank, count);
         s.bitmap.truncate(0);
         if (separateFile) s.data.truncate(0); // a partition keeps its size
-        DiskActivity.during(() -> s.bitmap.force(true));
+        Durable.force(s.bitmap, s.bitmapPath);
         Durable.syncDir(meta);
         return s;
     }
@@ -140,14 +144,14 @@ public final class Staging implements Closeable {
 
     /** Makes the written data durable, then records {@code received} as durable. */
     public void sync(BitSet received) throws IOException {
-        DiskActivity.during(() -> data.force(false));
+        Durable.forceData(data, dataPath);
         byte[] bits = Arrays.copyOf(received.toByteArray(), (count + 7) / 8);
         DiskActivity.during(() -> {
             ByteBuffer buf = ByteBuffer.wrap(bits);
             long pos = 0;
             while (buf.hasRemaining()) pos += bitmap.write(buf, pos);
-            bitmap.force(false);
         });
+        Durable.forceData(bitmap, bitmapPath);
     }
 
     /** Keeps the download's chunk index (as published, its hash checked by the caller) beside its manifest. */
