@@ -89,7 +89,7 @@ final class AgentProcess implements AutoCloseable {
     /** SIGKILL: no shutdown hook, no final fsync, like a power cut for the process. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        if (!process.waitFor(10, TimeUnit.SECONDS)) throw new AssertionError("agent alive 10 s after SIGKILL");
     }
 
     /** Waits for the process to end by itself; its exit code. */
